@@ -1,0 +1,20 @@
+"""The Functions entry point: builds the Durable Functions app and registers the blueprints.
+
+Settings are validated here, at load, so a bad or missing setting stops the app
+with its name rather than failing a go-live later.
+"""
+
+import azure.durable_functions as df
+import azure.functions as func
+
+from activities.blueprint import blueprint as activities
+from golive.app_settings import current_settings
+from orchestrators.blueprint import blueprint as orchestrators
+from triggers.http_routes import blueprint as http_routes
+from triggers.queue_starter import blueprint as queue_starter
+
+current_settings()
+
+app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
+for blueprint in (http_routes, queue_starter, orchestrators, activities):
+    app.register_functions(blueprint)

@@ -1,0 +1,12 @@
+"""Names that tie the starters, the orchestrator and the activities together.
+
+Durable Functions addresses orchestrators, activities and external events by
+name; keeping them in one place makes a rename a one-line change.
+"""
+
+ORCHESTRATOR = "go_live_orchestrator"
+START_ACTIVITY = "start_go_live"
+POLL_ACTIVITY = "poll_operation"
+CANCEL_ACTIVITY = "cancel_operation"
+PUBLISH_ACTIVITY = "publish_event"
+CANCEL_EVENT = "CancelGoLive"

@@ -1,0 +1,384 @@
+"""The go-live orchestration: ask CPP to go live, follow the operation, announce the end.
+
+Read `GoLiveRun.execute` top to bottom for the business process. The code is
+deterministic (FACTS.md §2): time comes from `context.current_utc_datetime`,
+ids from `context.new_uuid()`, everything else from the input and from activity
+results. Activities classify CPP's answers; this module owns every retry, with
+durable timers, so no `call_activity_with_retry` (azure-functions-durable-python#603).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from golive import events
+from golive.function_names import (
+    CANCEL_ACTIVITY,
+    CANCEL_EVENT,
+    POLL_ACTIVITY,
+    PUBLISH_ACTIVITY,
+    START_ACTIVITY,
+)
+from golive.operation import OperationSnapshot, Outcome
+from golive.policy import PollPolicy, RetryPolicy
+from orchestrators.state import FINISHED, POLLING, PUBLISHING, STARTING, GoLiveState
+
+Steps = Generator[Any, Any, Any]
+
+
+class EventNotDeliveredError(RuntimeError):
+    """The completion event could not be published within the give-up window.
+
+    Raised so the instance ends Failed, where monitoring sees it; the event itself
+    is in the message, so nothing is lost.
+    """
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How a run ends, before its completion event is built."""
+
+    event_type: str
+    reason: str | None = None
+    rejection: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
+
+
+def orchestrate(context: Any) -> Steps:
+    """Entry point registered as the orchestrator function."""
+    state = GoLiveState.from_dict(context.get_input())
+    if state.run_id is None:
+        state = state.begun(str(context.new_uuid()), _now(context))
+    return (yield from GoLiveRun(context, state).execute())
+
+
+class GoLiveRun:
+    """One execution of the orchestrator, holding the state it will carry on."""
+
+    def __init__(self, context: Any, state: GoLiveState) -> None:
+        self.context = context
+        self.state = state
+        config = state.config
+        self.poll_policy = PollPolicy(
+            initial=timedelta(seconds=config.poll_initial_seconds),
+            maximum=timedelta(seconds=config.poll_max_seconds),
+            factor=config.poll_backoff_factor,
+        )
+        self.transient_policy = RetryPolicy(
+            initial=timedelta(seconds=config.transient_retry_initial_seconds),
+            maximum=timedelta(seconds=config.transient_retry_max_seconds),
+            max_attempts=config.start_max_attempts,
+        )
+        self.publish_policy = RetryPolicy(
+            initial=timedelta(seconds=config.publish_retry_initial_seconds),
+            maximum=timedelta(seconds=config.publish_retry_max_seconds),
+            max_attempts=None,
+        )
+        self.deadline = _parse_time(state.deadline)
+        self.iterations = 0
+
+    # The process --------------------------------------------------------------------------
+
+    def execute(self) -> Steps:
+        if self.state.phase == STARTING:
+            ending = yield from self.start_go_live()
+            if ending is not None:
+                return (yield from self.finish(ending))
+        return (yield from self.follow_operation())
+
+    def start_go_live(self) -> Steps:
+        """POST go-live until CPP accepts or refuses it; None once accepted."""
+        while True:
+            self.show(next_poll_at=None)
+            result = yield from self.call(START_ACTIVITY, {"request": self.state.request.to_dict()})
+            kind = result.get("kind")
+            if kind == "accepted":
+                self.state = replace(self.state, phase=POLLING, operation_url=result["operationUrl"])
+                return None
+            if kind == "rejected":
+                return Ending(events.REJECTED, rejection=_rejection(result))
+            if kind == "unsafeLocation":
+                return Ending(events.FAILED, reason=_unsafe_reason(result))
+            attempts = self.state.start_attempts + 1
+            self.state = replace(self.state, start_attempts=attempts)
+            if self.transient_policy.exhausted(attempts):
+                return Ending(
+                    events.FAILED,
+                    reason=f"CPP did not accept the go-live after {attempts} attempts; "
+                    f"last error: {result.get('reason')}",
+                )
+            delay = self.transient_policy.delay(attempts, _retry_after(result))
+            ending = yield from self.pause(self.now() + delay)
+            if ending is not None:
+                return ending
+
+    def follow_operation(self) -> Steps:
+        """Poll the operation on a growing durable-timer interval until it ends."""
+        while True:
+            result = yield from self.call(POLL_ACTIVITY, {"operationUrl": self.state.operation_url})
+            kind = result.get("kind")
+            if kind == "status":
+                ending = yield from self.take_snapshot(result["snapshot"])
+                if ending is not None:
+                    return (yield from self.finish(ending))
+                delay = self.poll_policy.interval(self.state.polls, _retry_after(result))
+            elif kind == "rejected":
+                return (yield from self.finish(_poll_refused(result)))
+            elif kind == "unsafeLocation":
+                return (yield from self.finish(Ending(events.FAILED, reason=_unsafe_reason(result))))
+            else:
+                failures = self.state.poll_failures + 1
+                self.state = replace(self.state, poll_failures=failures)
+                delay = self.transient_policy.delay(failures, _retry_after(result))
+            if self.now() >= self.deadline:
+                return (yield from self.finish(Ending(events.TIMED_OUT)))
+            ending = yield from self.pause(self.now() + delay)
+            if ending is not None:
+                return (yield from self.finish(ending))
+            self.iterations += 1
+            if self.iterations >= self.state.config.polls_per_execution:
+                return self.continue_as_new()
+
+    def take_snapshot(self, snapshot_data: dict[str, Any]) -> Steps:
+        """Record a poll's answer, announce new conditions, and say if the run ended."""
+        snapshot = OperationSnapshot.from_dict(snapshot_data)
+        self.state = replace(
+            self.state, polls=self.state.polls + 1, poll_failures=0, snapshot=snapshot_data
+        )
+        for condition in snapshot.attention_conditions():
+            if condition.key not in self.state.announced:
+                event = events.build_action_required_event(
+                    self.summary(), condition, source=self.state.config.event_source,
+                    time=self.now(),
+                )
+                yield from self.publish(event)
+                self.state = self.state.announce(condition.key)
+        if snapshot.outcome == Outcome.SUCCEEDED:
+            return Ending(events.SUCCEEDED)
+        if snapshot.outcome == Outcome.FAILED:
+            return Ending(events.FAILED, error=_operation_error(snapshot))
+        if snapshot.outcome == Outcome.CANCELED:
+            return Ending(events.CANCELED, reason="the operation was canceled in CPP")
+        return None
+
+    def finish(self, ending: Ending) -> Steps:
+        """Publish the one completion event; the run ends only once it is accepted."""
+        self.state = replace(self.state, phase=PUBLISHING)
+        self.show(next_poll_at=None, outcome=ending.event_type)
+        summary = self.summary(finished_at=self.now(), error=ending.error)
+        event = events.build_completion_event(
+            ending.event_type, summary, source=self.state.config.event_source,
+            time=self.now(), rejection=ending.rejection, reason=ending.reason,
+        )
+        delivered = yield from self.publish(event)
+        if not delivered:
+            raise EventNotDeliveredError(f"completion event not accepted by Event Grid: {event}")
+        self.state = replace(self.state, phase=FINISHED)
+        self.show(next_poll_at=None, outcome=ending.event_type)
+        return {
+            "outcome": ending.event_type,
+            "eventId": event["id"],
+            "event": event,
+            "requestIds": self.state.known_request_ids(),
+        }
+
+    def continue_as_new(self) -> None:
+        """Start a fresh history carrying all state, so weeks of polls stay cheap to replay."""
+        self.state = replace(self.state, execution=self.state.execution + 1)
+        self.context.continue_as_new(self.state.to_dict())
+        return None
+
+    # Waiting and cancellation ---------------------------------------------------------------
+
+    def pause(self, wake_at: datetime) -> Steps:
+        """Sleep on a durable timer (never past the deadline) unless an operator cancels."""
+        wake_at = min(wake_at, self.deadline)
+        self.show(next_poll_at=wake_at)
+        timer = self.context.create_timer(wake_at)
+        cancel = self.context.wait_for_external_event(CANCEL_EVENT)
+        winner = yield self.context.task_any([timer, cancel])
+        if winner is not cancel:
+            return None
+        if not timer.is_completed:
+            timer.cancel()
+        return (yield from self.cancel_requested(cancel.result or {}))
+
+    def cancel_requested(self, request: dict[str, Any]) -> Steps:
+        """Stop waiting; with `cancelOperation` also ask CPP to cancel the operation."""
+        reason = str(request.get("reason") or "canceled by an operator")
+        if not request.get("cancelOperation"):
+            return Ending(events.CANCELED, reason=reason)
+        attempts = 0
+        while True:
+            result = yield from self.call(CANCEL_ACTIVITY, {"request": self.state.request.to_dict()})
+            attempts += 1
+            if result.get("kind") != "transient" or self.transient_policy.exhausted(attempts):
+                break
+            delay = self.transient_policy.delay(attempts, _retry_after(result))
+            yield self.context.create_timer(self.now() + delay)
+        return Ending(events.CANCELED, reason=f"{reason}; CPP cancel: {_describe(result)}")
+
+    # Side effects through activities ---------------------------------------------------------
+
+    def call(self, activity: str, payload: dict[str, Any]) -> Steps:
+        """Run an activity; an unexpected failure counts as transient and is retried."""
+        payload = {**payload, "log": self.log_fields()}
+        try:
+            result = yield self.context.call_activity(activity, payload)
+        except Exception as error:  # the SDK raises the activity's failure here
+            return {"kind": "transient", "reason": str(error)}
+        return result if isinstance(result, dict) else {"kind": "transient", "reason": "no result"}
+
+    def publish(self, event: dict[str, Any]) -> Steps:
+        """Publish with backoff until Event Grid accepts it or the give-up window passes."""
+        first_try = self.now()
+        give_up_at = first_try + timedelta(seconds=self.state.config.publish_give_up_seconds)
+        attempts = 0
+        while True:
+            result = yield from self.call(PUBLISH_ACTIVITY, {"event": event})
+            if result.get("kind") == "published":
+                return True
+            attempts += 1
+            wake_at = self.now() + self.publish_policy.delay(attempts, _retry_after(result))
+            if wake_at > give_up_at:
+                return False
+            yield self.context.create_timer(wake_at)
+
+    # What operators and events see --------------------------------------------------------
+
+    def summary(
+        self, finished_at: datetime | None = None, error: dict[str, Any] | None = None
+    ) -> events.RunSummary:
+        snapshot = self.state.snapshot or {}
+        request = self.state.request
+        return events.RunSummary(
+            publisher_id=request.publisher_id,
+            offer_id=request.offer_id,
+            request_id=request.request_id,
+            correlation_id=request.correlation_id,
+            instance_id=self.context.instance_id,
+            run_id=self.state.run_id or "",
+            operation_location=self.state.operation_url,
+            cpp_status=snapshot.get("status"),
+            steps=list(snapshot.get("steps") or []),
+            error=error,
+            started_at=self.state.started_at or self.now().isoformat(),
+            finished_at=finished_at.isoformat() if finished_at else None,
+            polls=self.state.polls,
+        )
+
+    def show(self, *, next_poll_at: datetime | None, outcome: str | None = None) -> None:
+        """Custom status: what the status route and the Durable API show operators."""
+        snapshot = self.state.snapshot or {}
+        steps = [
+            {
+                "name": step.get("name"),
+                "status": step.get("status"),
+                "progressPercentage": step.get("progressPercentage"),
+            }
+            for step in (snapshot.get("steps") or [])
+        ][:20]
+        current = next((s for s in steps if (s["status"] or "").lower() != "complete"), None)
+        self.context.set_custom_status(
+            {
+                "phase": self.state.phase,
+                "runId": self.state.run_id,
+                "requestId": self.state.request.request_id,
+                "correlationId": self.state.request.correlation_id,
+                "operationLocation": self.state.operation_url,
+                "cppStatus": snapshot.get("status"),
+                "currentStep": current["name"] if current else None,
+                "steps": steps,
+                "polls": self.state.polls,
+                "startAttempts": self.state.start_attempts,
+                "nextPollAt": next_poll_at.isoformat() if next_poll_at else None,
+                "startedAt": self.state.started_at,
+                "deadline": self.state.deadline,
+                "execution": self.state.execution,
+                "outcome": outcome,
+                "requestIds": self.state.known_request_ids(),
+            }
+        )
+
+    def log_fields(self) -> dict[str, Any]:
+        """Ids every activity puts on its log lines."""
+        request = self.state.request
+        return {
+            "instanceId": self.context.instance_id,
+            "runId": self.state.run_id,
+            "publisherId": request.publisher_id,
+            "offerId": request.offer_id,
+            "requestId": request.request_id,
+            "correlationId": request.correlation_id,
+        }
+
+    def now(self) -> datetime:
+        return _now(self.context)
+
+
+def _now(context: Any) -> datetime:
+    now: datetime = context.current_utc_datetime
+    return now if now.tzinfo else now.replace(tzinfo=UTC)
+
+
+def _parse_time(text: str | None) -> datetime:
+    if text is None:
+        raise ValueError("the run has no deadline: its state was not begun")
+    parsed = datetime.fromisoformat(text)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _retry_after(result: dict[str, Any]) -> timedelta | None:
+    seconds = result.get("retryAfterSeconds")
+    return timedelta(seconds=float(seconds)) if seconds is not None else None
+
+
+def _rejection(result: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "httpStatus": result.get("httpStatus"),
+        "code": result.get("code"),
+        "message": result.get("message"),
+        "hint": result.get("hint"),
+    }
+
+
+def _unsafe_reason(result: dict[str, Any]) -> str:
+    return (
+        f"CPP answered with an operation location outside the configured API origin "
+        f"({result.get('location')!r}: {result.get('reason')}); it was not followed and "
+        f"no token was sent"
+    )
+
+
+def _poll_refused(result: dict[str, Any]) -> Ending:
+    return Ending(
+        events.FAILED,
+        reason=f"CPP refused to report the operation (HTTP {result.get('httpStatus')})",
+        error={"code": result.get("code"), "message": result.get("message")},
+    )
+
+
+def _operation_error(snapshot: OperationSnapshot) -> dict[str, Any]:
+    """The failing step and its messages, or the operation's own error."""
+    failing = next(
+        (s for s in snapshot.steps if (s.status or "").lower() in {"failed", "rejected"}), None
+    )
+    error = dict(snapshot.error or {})
+    return {
+        "code": error.get("code"),
+        "message": error.get("message"),
+        "step": failing.name if failing else None,
+        "messages": [m.text for m in failing.messages] if failing else [],
+    }
+
+
+def _describe(result: dict[str, Any]) -> str:
+    kind = result.get("kind")
+    if kind == "transient":
+        return f"not confirmed ({result.get('reason')})"
+    if kind == "rejected":
+        return f"refused (HTTP {result.get('httpStatus')} {result.get('code')})"
+    return f"accepted (HTTP {result.get('httpStatus')})"

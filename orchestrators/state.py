@@ -1,0 +1,118 @@
+"""The go-live's state, carried from one orchestrator execution to the next.
+
+Everything the orchestrator knows lives here and travels through
+`continue_as_new`, so a weeks-long go-live keeps a small history without
+forgetting its deadline, its polls or the conditions it already announced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from golive.go_live_request import GoLiveRequest
+from golive.settings import OrchestrationConfig
+
+STARTING = "starting"
+POLLING = "polling"
+PUBLISHING = "publishing"
+FINISHED = "finished"
+
+# How many earlier request ids an offer remembers, so that a replayed queue message
+# never starts a second run. Bounded to keep the orchestration input small.
+REMEMBERED_REQUEST_IDS = 50
+# Bound on remembered ActionRequired condition keys (each is a short hash).
+REMEMBERED_CONDITIONS = 200
+
+
+@dataclass(frozen=True)
+class GoLiveState:
+    """Input of every orchestrator execution of one go-live run."""
+
+    request: GoLiveRequest
+    config: OrchestrationConfig
+    prior_request_ids: tuple[str, ...] = ()
+    run_id: str | None = None
+    started_at: str | None = None
+    deadline: str | None = None
+    phase: str = STARTING
+    operation_url: str | None = None
+    start_attempts: int = 0
+    polls: int = 0
+    poll_failures: int = 0
+    execution: int = 1
+    snapshot: dict[str, Any] | None = None
+    announced: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def new(
+        cls,
+        request: GoLiveRequest,
+        config: OrchestrationConfig,
+        prior_request_ids: list[str] | tuple[str, ...] = (),
+    ) -> GoLiveState:
+        """The state a starter hands to a fresh orchestration."""
+        return cls(
+            request=request,
+            config=config,
+            prior_request_ids=tuple(prior_request_ids)[-REMEMBERED_REQUEST_IDS:],
+        )
+
+    def begun(self, run_id: str, now: datetime) -> GoLiveState:
+        """Stamp the run's identity and deadline at its first execution."""
+        deadline = now.timestamp() + self.config.deadline_seconds
+        return replace(
+            self,
+            run_id=run_id,
+            started_at=now.isoformat(),
+            deadline=datetime.fromtimestamp(deadline, tz=now.tzinfo).isoformat(),
+        )
+
+    def announce(self, key: str) -> GoLiveState:
+        """Remember that an ActionRequired event went out for this condition."""
+        return replace(self, announced=(*self.announced, key)[-REMEMBERED_CONDITIONS:])
+
+    def known_request_ids(self) -> list[str]:
+        """Every request id this offer has served, newest last."""
+        ids = list(self.prior_request_ids)
+        if self.request.request_id:
+            ids.append(self.request.request_id)
+        return ids[-REMEMBERED_REQUEST_IDS:]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "request": self.request.to_dict(),
+            "config": self.config.to_dict(),
+            "priorRequestIds": list(self.prior_request_ids),
+            "runId": self.run_id,
+            "startedAt": self.started_at,
+            "deadline": self.deadline,
+            "phase": self.phase,
+            "operationUrl": self.operation_url,
+            "startAttempts": self.start_attempts,
+            "polls": self.polls,
+            "pollFailures": self.poll_failures,
+            "execution": self.execution,
+            "snapshot": self.snapshot,
+            "announced": list(self.announced),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> GoLiveState:
+        return cls(
+            request=GoLiveRequest.from_dict(data["request"]),
+            config=OrchestrationConfig.from_dict(data["config"]),
+            prior_request_ids=tuple(data.get("priorRequestIds") or ()),
+            run_id=data.get("runId"),
+            started_at=data.get("startedAt"),
+            deadline=data.get("deadline"),
+            phase=data.get("phase", STARTING),
+            operation_url=data.get("operationUrl"),
+            start_attempts=int(data.get("startAttempts", 0)),
+            polls=int(data.get("polls", 0)),
+            poll_failures=int(data.get("pollFailures", 0)),
+            execution=int(data.get("execution", 1)),
+            snapshot=data.get("snapshot"),
+            announced=tuple(data.get("announced") or ()),
+        )

@@ -1,0 +1,57 @@
+"""Upstream publishing systems start a go-live with a queue message.
+
+An invalid message raises, so the host retries it up to `maxDequeueCount` and
+then moves it to `<queue>-poison`; the reason is logged at every attempt and no
+orchestration starts. A duplicate is logged and the message completed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import azure.durable_functions as df
+import azure.functions as func
+
+from golive.app_settings import current_settings
+from golive.go_live_request import InvalidRequestError, parse_queue_message
+from golive.structured_log import log_event
+from triggers.starter import AlreadyRunning, DuplicateRequest, start_go_live
+
+blueprint = df.Blueprint()
+logger = logging.getLogger("golive.queue")
+
+
+class InvalidGoLiveMessageError(ValueError):
+    """The message can never become a go-live; raised so it ends in the poison queue."""
+
+
+@blueprint.queue_trigger(
+    arg_name="message", queue_name=current_settings().queue_name, connection="AzureWebJobsStorage"
+)
+@blueprint.durable_client_input(client_name="client")
+async def start_go_live_from_queue(
+    message: func.QueueMessage, client: df.DurableOrchestrationClient
+) -> None:
+    where = {"messageId": message.id, "dequeueCount": message.dequeue_count, "source": "queue"}
+    try:
+        request = parse_queue_message(message.get_body().decode("utf-8"))
+    except UnicodeDecodeError:
+        reason = "message is not UTF-8 text"
+        log_event(logger, "invalid go-live message", {**where, "reason": reason}, logging.ERROR)
+        raise InvalidGoLiveMessageError(reason) from None
+    except InvalidRequestError as error:
+        log_event(logger, "invalid go-live message", {**where, "reason": error.reason},
+                  logging.ERROR)
+        raise InvalidGoLiveMessageError(error.reason) from None
+    decision = await start_go_live(client, request, current_settings())
+    fields = {**where, "instanceId": decision.instance_id, "publisherId": request.publisher_id,
+              "offerId": request.offer_id, "requestId": request.request_id,
+              "correlationId": request.correlation_id}
+    if isinstance(decision, AlreadyRunning):
+        log_event(logger, "duplicate: go-live already running; nothing started", fields,
+                  logging.WARNING)
+    elif isinstance(decision, DuplicateRequest):
+        log_event(logger, "duplicate: request id already served; nothing started", fields,
+                  logging.WARNING)
+    else:
+        log_event(logger, "go-live started", fields)

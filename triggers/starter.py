@@ -1,0 +1,87 @@
+"""Starting a go-live once: one run per offer, and never twice for one request id.
+
+The instance id is derived from the offer, so the Durable runtime itself refuses
+a second start while a run is Running or Pending (an atomic guard; the status
+check before it only produces a friendlier answer). Earlier request ids travel
+in each run's input, so a repeated `requestId` is recognised even after its run
+finished.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import azure.durable_functions as df
+
+from golive.function_names import ORCHESTRATOR
+from golive.go_live_request import GoLiveRequest, instance_id_for
+from golive.settings import OrchestrationConfig, Settings
+from orchestrators.state import GoLiveState
+
+ACTIVE = {
+    df.OrchestrationRuntimeStatus.Running,
+    df.OrchestrationRuntimeStatus.Pending,
+    df.OrchestrationRuntimeStatus.ContinuedAsNew,
+}
+
+
+@dataclass(frozen=True)
+class Started:
+    instance_id: str
+
+
+@dataclass(frozen=True)
+class AlreadyRunning:
+    """A go-live for this offer is in progress; nothing was started."""
+
+    instance_id: str
+    duplicate_request: bool
+
+
+@dataclass(frozen=True)
+class DuplicateRequest:
+    """This request id was already served by a finished run; nothing was started."""
+
+    instance_id: str
+
+
+StartDecision = Started | AlreadyRunning | DuplicateRequest
+
+
+async def start_go_live(
+    client: df.DurableOrchestrationClient, request: GoLiveRequest, settings: Settings
+) -> StartDecision:
+    instance_id = instance_id_for(request.publisher_id, request.offer_id)
+    existing = await client.get_status(instance_id, show_input=True)
+    known_ids = _request_ids(existing) if existing else []
+    repeated = request.request_id is not None and request.request_id in known_ids
+    if existing and existing.runtime_status in ACTIVE:
+        return AlreadyRunning(instance_id, duplicate_request=repeated)
+    if repeated:
+        return DuplicateRequest(instance_id)
+    config = OrchestrationConfig.from_dict(settings.orchestration_config())
+    state = GoLiveState.new(request, config, known_ids)
+    try:
+        await client.start_new(ORCHESTRATOR, instance_id, state.to_dict())
+    except Exception:
+        # Lost a race with another starter: the runtime refused the running id.
+        raced = await client.get_status(instance_id)
+        if raced and raced.runtime_status in ACTIVE:
+            return AlreadyRunning(instance_id, duplicate_request=False)
+        raise
+    return Started(instance_id)
+
+
+def _request_ids(status: Any) -> list[str]:
+    """Request ids served so far for this offer, read from the latest run's input."""
+    data = status.input_
+    if isinstance(data, str):
+        try:
+            data = json.loads(data)
+        except ValueError:
+            return []
+    if not isinstance(data, dict) or "request" not in data:
+        return []
+    return GoLiveState.from_dict(data).known_request_ids()
