@@ -1,0 +1,1 @@
+"""The go-live domain core: plain Python, free of Azure Functions (see ARCHITECTURE.md)."""

@@ -1,0 +1,380 @@
+"""The Cloud Partner Portal go-live API: start, poll and cancel, each answer classified.
+
+Safety rule: the bearer token is attached only to URLs on the configured CPP origin
+(https, or http on a loopback host when the base URL itself is loopback http). CPP's
+`Location` header is checked against that origin before anything follows it, and
+checked again right before every poll. Redirects are never followed. Nothing here logs
+a header, so the token cannot reach a log.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import parse_qsl, quote, urljoin, urlsplit, urlunsplit
+
+import requests
+from azure.core.credentials import TokenCredential
+from azure.core.exceptions import AzureError
+from requests.structures import CaseInsensitiveDict
+
+from golive.cpp_results import (
+    Accepted,
+    CancelAccepted,
+    CancelResult,
+    OperationStatus,
+    PollResult,
+    Rejected,
+    StartResult,
+    Transient,
+    UnsafeLocation,
+    cancel_result_from_dict,
+    poll_result_from_dict,
+    result_from_dict,
+    start_result_from_dict,
+)
+from golive.go_live_request import GoLiveRequest
+from golive.netloc import Origin, origin_of
+from golive.operation import OperationFormatError, parse_operation
+
+__all__ = [
+    "API_VERSION",
+    "Accepted",
+    "CancelAccepted",
+    "CancelResult",
+    "CppClient",
+    "OperationStatus",
+    "PollResult",
+    "Rejected",
+    "StartResult",
+    "Transient",
+    "UnsafeLocation",
+    "UnsafeLocationError",
+    "cancel_result_from_dict",
+    "parse_retry_after",
+    "poll_result_from_dict",
+    "resolve_operation_url",
+    "result_from_dict",
+    "start_result_from_dict",
+]
+
+API_VERSION = "2017-10-31"
+MAX_BODY_BYTES = 2 * 1024 * 1024
+# A Retry-After beyond a day is taken as a day: the orchestrator's deadline still rules.
+MAX_RETRY_AFTER_SECONDS = 86400.0
+_USER_AGENT = "marketplace-golive-orchestrator/0.1"
+_MAX_ECHO = 500
+
+_log = logging.getLogger(__name__)
+
+_HINT_401 = (
+    "CPP did not accept the bearer token. Check that the token is issued for "
+    "CPP_TOKEN_SCOPE https://cloudpartner.azure.com/.default and that the app's managed "
+    "identity (MANAGED_IDENTITY_CLIENT_ID for a user-assigned one) is the identity you "
+    "registered."
+)
+_HINT_403 = (
+    "The app's identity is not allowed on this publisher account. Grant the app's managed "
+    "identity (its Azure AD application/service principal) access to the publisher "
+    "account in Partner Center (Users > Azure AD applications, role Owner or Manager), "
+    "and check the token audience is https://cloudpartner.azure.com."
+)
+
+
+class UnsafeLocationError(ValueError):
+    """An operation URL that must not receive the bearer token."""
+
+
+def resolve_operation_url(base_url: str, location: str) -> str:
+    """Turn CPP's `Location`/`Operation-Location` value into the absolute URL to poll.
+
+    A relative path is resolved against `base_url`; literal `$` (non-migrated offers) is
+    kept as is; `api-version` is added when missing; a fragment is dropped. Raises
+    UnsafeLocationError unless the result has the same scheme, host and port as
+    `base_url`, and `base_url` is https or loopback http.
+    """
+    base = _checked_base_origin(base_url)
+    value = location.strip()
+    if not value:
+        raise UnsafeLocationError("the operation location is empty")
+    if any(not ("!" <= char <= "~") or char == "\\" for char in value):
+        raise UnsafeLocationError(
+            "the operation location contains spaces, control or non-ASCII characters, "
+            "or a backslash"
+        )
+    resolved = urljoin(base_url.rstrip("/") + "/", value)
+    try:
+        target = origin_of(resolved)
+        parts = urlsplit(resolved)
+    except ValueError as error:
+        raise UnsafeLocationError(f"the operation location is not a valid URL ({error})") from None
+    if parts.username is not None or parts.password is not None:
+        raise UnsafeLocationError("the operation location carries user information")
+    if target != base:
+        raise UnsafeLocationError(
+            f"the operation location's origin {target} is not the CPP origin {base}"
+        )
+    query = parts.query
+    if not any(key.lower() == "api-version" for key, _ in parse_qsl(query, True)):
+        query = f"{query}&api-version={API_VERSION}" if query else f"api-version={API_VERSION}"
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+
+
+def _checked_base_origin(base_url: str) -> Origin:
+    try:
+        base = origin_of(base_url)
+    except ValueError as error:
+        raise UnsafeLocationError(f"the CPP base URL is not valid ({error})") from None
+    if base.scheme != "https" and not base.is_loopback:
+        raise UnsafeLocationError("the CPP base URL must be https unless its host is loopback")
+    return base
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a `Retry-After` header: delta-seconds or an HTTP date.
+
+    None when absent or unreadable; never negative; at most MAX_RETRY_AFTER_SECONDS.
+    """
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    seconds: float
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    if not math.isfinite(seconds):
+        return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
+
+
+class _Answer:
+    """Status, headers and (bounded) body of one HTTP answer."""
+
+    def __init__(self, status: int, headers: CaseInsensitiveDict[str], body: bytes) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    def json(self) -> Any:
+        return json.loads(self.body.decode("utf-8-sig"))
+
+
+class CppClient:
+    """Calls the CPP go-live API with a bearer token from `credential` for `scope`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        credential: TokenCredential,
+        scope: str,
+        timeout: float,
+        session: requests.Session | None = None,
+    ) -> None:
+        _checked_base_origin(base_url)  # refuse a base that would leak the token
+        self._base_url = base_url.rstrip("/")
+        self._credential = credential
+        self._scope = scope
+        self._timeout = timeout
+        self._own_session = session is None
+        self._session = session if session is not None else requests.Session()
+
+    def close(self) -> None:
+        if self._own_session:
+            self._session.close()
+
+    def __enter__(self) -> CppClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- public calls ---------------------------------------------------------------
+
+    def start_go_live(self, publisher_id: str, offer_id: str) -> StartResult:
+        """POST .../golive; Accepted carries the absolute, origin-checked operation URL."""
+        answer = self._call("POST", self._offer_url(publisher_id, offer_id, "golive"))
+        if not isinstance(answer, _Answer):
+            return answer
+        if not 200 <= answer.status < 300:
+            return _classify_failure(answer)
+        location = _operation_header(answer)
+        if location is None:
+            return Rejected(
+                http_status=answer.status,
+                code="MissingOperationLocation",
+                message=(
+                    f"CPP answered {answer.status} to go-live but sent neither a Location "
+                    "nor an Operation-Location header, so the operation cannot be followed"
+                ),
+            )
+        try:
+            return Accepted(operation_url=resolve_operation_url(self._base_url, location))
+        except UnsafeLocationError as error:
+            _log.warning("CPP go-live answered with an unsafe operation location: %s", error)
+            return UnsafeLocation(location=_clip(location), reason=str(error))
+
+    def get_operation(self, operation_url: str) -> PollResult:
+        """GET the operation; the URL is origin-checked again before the token is sent."""
+        try:
+            url = resolve_operation_url(self._base_url, operation_url)
+        except UnsafeLocationError as error:
+            return UnsafeLocation(location=_clip(operation_url), reason=str(error))
+        answer = self._call("GET", url)
+        if not isinstance(answer, _Answer):
+            return answer
+        if not 200 <= answer.status < 300:
+            return _classify_failure(answer)
+        try:
+            snapshot = parse_operation(answer.json())
+        except (ValueError, OperationFormatError) as error:
+            # A proxy or gateway page in place of the operation: try again later rather
+            # than end a go-live that may well be progressing.
+            return Transient(
+                reason=f"CPP answered {answer.status} with an unreadable operation ({error})",
+                http_status=answer.status,
+            )
+        retry_after = parse_retry_after(answer.headers.get("Retry-After"))
+        return OperationStatus(snapshot=snapshot, retry_after_seconds=retry_after)
+
+    def cancel_go_live(self, publisher_id: str, offer_id: str) -> CancelResult:
+        """POST .../cancel; 200 and 202 both count as accepted (CPP gives no stronger proof)."""
+        answer = self._call("POST", self._offer_url(publisher_id, offer_id, "cancel"))
+        if not isinstance(answer, _Answer):
+            return answer
+        if not 200 <= answer.status < 300:
+            return _classify_failure(answer)
+        location = _operation_header(answer)
+        operation_url = None
+        if location is not None:
+            try:
+                operation_url = resolve_operation_url(self._base_url, location)
+            except UnsafeLocationError as error:
+                _log.warning("CPP cancel answered with an unsafe operation location: %s", error)
+        return CancelAccepted(http_status=answer.status, operation_url=operation_url)
+
+    # -- plumbing ---------------------------------------------------------------------
+
+    def _offer_url(self, publisher_id: str, offer_id: str, action: str) -> str:
+        GoLiveRequest(publisher_id, offer_id)  # raises InvalidRequestError for unsafe ids
+        publisher = quote(publisher_id, safe="")
+        offer = quote(offer_id, safe="")
+        return (
+            f"{self._base_url}/api/publishers/{publisher}/offers/{offer}/{action}"
+            f"?api-version={API_VERSION}"
+        )
+
+    def _call(self, method: str, url: str) -> _Answer | Transient:
+        """Send one request with the bearer token; transport trouble becomes Transient."""
+        # The last line of defence: whatever built `url`, the token goes nowhere else.
+        resolve_operation_url(self._base_url, url)
+        try:
+            token = self._credential.get_token(self._scope).token
+        except AzureError as error:
+            return Transient(reason=f"could not get a token for {self._scope}: {_clip(str(error))}")
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/json",
+            "User-Agent": _USER_AGENT,
+        }
+        if method == "POST":
+            headers["Content-Type"] = "application/json"  # as CPP documents; no body
+        path = urlsplit(url).path
+        try:
+            with self._session.request(
+                method,
+                url,
+                headers=headers,
+                timeout=self._timeout,
+                allow_redirects=False,
+                stream=True,
+            ) as response:
+                body = _read_bounded(response)
+                answer = _Answer(response.status_code, response.headers, body)
+        except requests.Timeout:
+            _log.warning("CPP %s %s timed out after %ss", method, path, self._timeout)
+            return Transient(reason=f"CPP did not answer within {self._timeout:g} seconds")
+        except requests.RequestException as error:
+            _log.warning("CPP %s %s failed: %s", method, path, type(error).__name__)
+            return Transient(reason=f"could not reach CPP ({type(error).__name__})")
+        except _BodyTooLarge:
+            return Transient(reason=f"CPP's answer is larger than {MAX_BODY_BYTES} bytes")
+        _log.info("CPP %s %s -> %s", method, path, answer.status)
+        return answer
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def _read_bounded(response: requests.Response) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(chunk_size=65536):
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _operation_header(answer: _Answer) -> str | None:
+    for name in ("Location", "Operation-Location"):
+        value = answer.headers.get(name)
+        if value and value.strip():
+            return value
+    return None
+
+
+def _classify_failure(answer: _Answer) -> Rejected | Transient:
+    """Every non-2xx answer: 408, 429 and 5xx may pass; anything else needs a fix first."""
+    code, message = _error_body(answer)
+    status = answer.status
+    if status in (408, 429) or status >= 500:
+        retry_after = parse_retry_after(answer.headers.get("Retry-After"))
+        return Transient(
+            reason=f"CPP answered {status} {code}: {message}",
+            retry_after_seconds=retry_after,
+            http_status=status,
+        )
+    if 300 <= status < 400:
+        return Rejected(
+            http_status=status,
+            code="UnexpectedRedirect",
+            message=f"CPP answered with a redirect ({status}); redirects are not followed",
+        )
+    hint = {401: _HINT_401, 403: _HINT_403}.get(status)
+    return Rejected(http_status=status, code=code, message=message, hint=hint)
+
+
+def _error_body(answer: _Answer) -> tuple[str, str]:
+    """CPP's `{"error": {"code", "message"}}`, or the best that can be read instead."""
+    fallback_code = f"HTTP{answer.status}"
+    try:
+        data = answer.json()
+    except ValueError:
+        text = answer.body.decode("utf-8", "replace").strip()
+        return fallback_code, _clip(text) if text else f"CPP answered {answer.status}"
+    error = data.get("error") if isinstance(data, dict) else None
+    if not isinstance(error, dict):
+        error = data if isinstance(data, dict) else {}
+    code = error.get("code")
+    message = error.get("message")
+    return (
+        _clip(str(code)) if code else fallback_code,
+        _clip(str(message)) if message else f"CPP answered {answer.status}",
+    )
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _MAX_ECHO else text[: _MAX_ECHO - 1] + "…"
