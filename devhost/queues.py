@@ -1,0 +1,363 @@
+"""Queue triggers on Azure Storage queues (Azurite locally), with the host's semantics.
+
+Per queue trigger: the connection is the app setting the binding names (default
+`AzureWebJobsStorage`, also tried with the `AzureWebJobs` prefix as the host does) holding a
+connection string; `%name%` in the queue name is resolved from the settings. The queue and
+`<queue>-poison` are created when missing. host.json `extensions.queues` is honoured:
+
+- messageEncoding `base64` (default) or `none`. A message that is not valid base64 when
+  base64 is expected goes straight to the poison queue.
+- batchSize (16) messages are fetched at once and run concurrently; the next batch is
+  fetched when no more than newBatchThreshold (batchSize/2) are still running.
+- maxPollingInterval (1 minute): an empty queue is polled after 100 ms, doubling up to it.
+- visibilityTimeout (0): a failed message becomes visible again after it.
+- maxDequeueCount (5): after that many failed tries the original message text is copied to
+  `<queue>-poison` and the message is deleted. A message fetched with a dequeue count
+  above it (left over by a crash) goes to poison without running.
+
+While a message is handled the message stays leased (invisible, renewed) and the durable
+runtime is held, so virtual time does not jump under a running queue function.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import logging
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import azure.functions as func
+from azure.core.exceptions import ResourceExistsError
+from azure.functions.queue import QueueMessage as WorkerQueueMessage
+from azure.storage.queue import QueueMessage
+from azure.storage.queue.aio import QueueClient
+
+from devhost.invocation import FunctionInvoker
+from devhost.registry import FunctionSpec
+from devhost.runtime import DurableRuntime
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CONNECTION = "AzureWebJobsStorage"
+POISON_SUFFIX = "-poison"
+MIN_POLLING_INTERVAL = 0.1
+LEASE_SECONDS = 60
+_TIMESPAN = re.compile(r"^(?:(\d+)\.)?(\d+):(\d+):(\d+(?:\.\d+)?)$")
+
+
+class QueueConfigurationError(RuntimeError):
+    """A queue trigger that cannot run: missing connection setting or bad queue name."""
+
+
+def parse_timespan(value: Any, default: float) -> float:
+    """Seconds from a host.json TimeSpan: '[d.]hh:mm:ss[.fff]', or a number of milliseconds."""
+    if value is None:
+        return default
+    if isinstance(value, int | float):
+        return float(value) / 1000
+    found = _TIMESPAN.match(str(value).strip())
+    if found is None:
+        raise QueueConfigurationError(f"host.json: {value!r} is not a TimeSpan")
+    days, hours, minutes, seconds = found.groups()
+    return ((int(days or 0) * 24 + int(hours)) * 60 + int(minutes)) * 60 + float(seconds)
+
+
+@dataclass(frozen=True)
+class QueueSettings:
+    """host.json `extensions.queues`, with the host's defaults."""
+
+    message_encoding: str = "base64"
+    batch_size: int = 16
+    new_batch_threshold: int = 8
+    max_polling_interval: float = 60.0
+    visibility_timeout: float = 0.0
+    max_dequeue_count: int = 5
+
+    @classmethod
+    def from_host_json(cls, host_json: Mapping[str, Any]) -> QueueSettings:
+        queues = host_json.get("extensions", {}).get("queues", {})
+        batch_size = int(queues.get("batchSize", 16))
+        encoding = str(queues.get("messageEncoding", "base64")).lower()
+        if encoding not in ("base64", "none"):
+            raise QueueConfigurationError(f"host.json: unknown messageEncoding {encoding!r}")
+        return cls(
+            message_encoding=encoding,
+            batch_size=max(1, min(batch_size, 32)),
+            new_batch_threshold=int(queues.get("newBatchThreshold", batch_size // 2)),
+            max_polling_interval=max(
+                MIN_POLLING_INTERVAL, parse_timespan(queues.get("maxPollingInterval"), 60.0)
+            ),
+            visibility_timeout=parse_timespan(queues.get("visibilityTimeout"), 0.0),
+            max_dequeue_count=int(queues.get("maxDequeueCount", 5)),
+        )
+
+
+def resolve_setting_expression(text: str, environ: Mapping[str, str]) -> str:
+    """Replace `%name%` with the app setting, as binding expressions do."""
+
+    def lookup(found: re.Match[str]) -> str:
+        name = found.group(1)
+        if name not in environ:
+            raise QueueConfigurationError(f"app setting {name!r} is not set")
+        return environ[name]
+
+    return re.sub(r"%([^%]+)%", lookup, text)
+
+
+def connection_string(setting: str | None, environ: Mapping[str, str]) -> str:
+    """The connection string named by a binding's `connection` (host lookup order)."""
+    name = setting or DEFAULT_CONNECTION
+    for candidate in (name, f"AzureWebJobs{name}"):
+        value = environ.get(candidate)
+        if value:
+            return value
+    raise QueueConfigurationError(
+        f"Storage account connection string '{name}' does not exist: set it in the "
+        "environment or in local.settings.json Values"
+    )
+
+
+def decode_body(content: str, encoding: str) -> bytes:
+    """The message body as the function sees it; ValueError if base64 is expected but bad."""
+    if encoding == "none":
+        return content.encode("utf-8")
+    try:
+        return base64.b64decode(content, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError(f"message is not valid base64: {exc}") from exc
+
+
+def to_queue_message(message: QueueMessage, body: bytes) -> func.QueueMessage:
+    """The `func.QueueMessage` the worker hands a queue-triggered function (with metadata)."""
+    return WorkerQueueMessage(
+        id=message.id,
+        body=body,
+        pop_receipt=message.pop_receipt,
+        dequeue_count=message.dequeue_count,
+        expiration_time=message.expires_on,
+        insertion_time=message.inserted_on,
+        time_next_visible=message.next_visible_on,
+    )
+
+
+class QueueListener:
+    """Polls one queue for one function and handles each message like the host."""
+
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        queue_name: str,
+        conn_str: str,
+        settings: QueueSettings,
+        runtime: DurableRuntime,
+        invoker: FunctionInvoker,
+        client_binding: Callable[[], str],
+    ) -> None:
+        self.spec = spec
+        self.queue_name = queue_name
+        self._conn_str = conn_str
+        self._settings = settings
+        self._runtime = runtime
+        self._invoker = invoker
+        self._client_binding = client_binding
+        self._queue = QueueClient.from_connection_string(conn_str, queue_name)
+        self._poison = QueueClient.from_connection_string(conn_str, queue_name + POISON_SUFFIX)
+        self._running: set[asyncio.Task[None]] = set()
+        self._stopping = asyncio.Event()
+        self._poller: asyncio.Task[None] | None = None
+
+    async def prepare(self) -> None:
+        """Create the queue and its poison queue when missing."""
+        for client in (self._queue, self._poison):
+            with contextlib.suppress(ResourceExistsError):
+                await client.create_queue()
+
+    async def run(self) -> None:
+        """Poll until stopped: fetch a batch, run it, back off while the queue is empty."""
+        interval = MIN_POLLING_INTERVAL
+        while not self._stopping.is_set():
+            try:
+                batch = await self._fetch(self._settings.batch_size)
+            except Exception as exc:  # Azurite restarting, network blip: keep polling
+                log.warning("queue %s: fetch failed: %s", self.queue_name, exc)
+                batch = []
+            if batch:
+                interval = MIN_POLLING_INTERVAL
+                for message in batch:
+                    task = asyncio.create_task(self._handle_safely(message))
+                    self._running.add(task)
+                    task.add_done_callback(self._running.discard)
+                await self._wait_for_capacity()
+                continue
+            await self._sleep(interval)
+            interval = min(interval * 2, self._settings.max_polling_interval)
+
+    def start(self) -> None:
+        """Begin polling on the running loop."""
+        self._poller = asyncio.create_task(self.run(), name=f"poll {self.queue_name}")
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop polling; let running functions finish within `grace` seconds, then cancel."""
+        self._stopping.set()
+        if self._poller is not None:
+            await _stop_task(self._poller)
+        if self._running:
+            _, pending = await asyncio.wait(set(self._running), timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        await self._queue.close()
+        await self._poison.close()
+
+    async def _fetch(self, count: int) -> list[QueueMessage]:
+        pages = self._queue.receive_messages(
+            messages_per_page=count, visibility_timeout=LEASE_SECONDS
+        ).by_page()
+        async for page in pages:
+            return [message async for message in page]
+        return []
+
+    async def _wait_for_capacity(self) -> None:
+        while len(self._running) > self._settings.new_batch_threshold and self._running:
+            await asyncio.wait(set(self._running), return_when=asyncio.FIRST_COMPLETED)
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
+
+    async def _handle_safely(self, message: QueueMessage) -> None:
+        try:
+            await self._handle(message)
+        except Exception as exc:  # storage errors: the lease expires, the message comes back
+            log.warning("queue %s: message %s not settled: %s", self.queue_name, message.id, exc)
+
+    async def _handle(self, message: QueueMessage) -> None:
+        """One message: poison checks, invoke with a renewed lease, then delete or release."""
+        with self._runtime.hold():
+            lease = _Lease(self._queue, message)
+            if message.dequeue_count and message.dequeue_count > self._settings.max_dequeue_count:
+                await self._to_poison(lease, "dequeue count already above maxDequeueCount")
+                return
+            try:
+                body = decode_body(message.content, self._settings.message_encoding)
+            except ValueError as exc:
+                await self._to_poison(lease, str(exc))
+                return
+            arguments: dict[str, Any] = {self.spec.trigger_arg: to_queue_message(message, body)}
+            if self.spec.durable_client_arg:
+                arguments[self.spec.durable_client_arg] = self._client_binding()
+            renewer = asyncio.create_task(lease.keep_alive())
+            try:
+                await self._invoker.invoke(self.spec, arguments)
+            except Exception:
+                log.exception(
+                    "queue %s: function %s failed on message %s (try %s of %s)",
+                    self.queue_name, self.spec.name, message.id, message.dequeue_count,
+                    self._settings.max_dequeue_count,
+                )
+                await _stop_task(renewer)
+                await self._after_failure(lease)
+                return
+            finally:
+                await _stop_task(renewer)
+            await lease.delete()
+            log.info("queue %s: function %s handled message %s",
+                     self.queue_name, self.spec.name, message.id)
+
+    async def _after_failure(self, lease: _Lease) -> None:
+        if (lease.message.dequeue_count or 0) >= self._settings.max_dequeue_count:
+            await self._to_poison(lease, "maxDequeueCount reached")
+        else:
+            await lease.release(self._settings.visibility_timeout)
+
+    async def _to_poison(self, lease: _Lease, reason: str) -> None:
+        """Copy the original message text to `<queue>-poison`, then delete the message."""
+        await self._poison.send_message(lease.message.content)
+        await lease.delete()
+        log.warning("queue %s: message %s moved to %s%s (%s)",
+                    self.queue_name, lease.message.id, self.queue_name, POISON_SUFFIX, reason)
+
+
+class _Lease:
+    """Keeps a fetched message invisible while it is handled; tracks its pop receipt."""
+
+    def __init__(self, queue: QueueClient, message: QueueMessage) -> None:
+        self._queue = queue
+        self.message = message
+        self._pop_receipt = message.pop_receipt
+
+    async def keep_alive(self) -> None:
+        while True:
+            await asyncio.sleep(LEASE_SECONDS / 2)
+            await self._update(LEASE_SECONDS)
+
+    async def release(self, visibility_timeout: float) -> None:
+        """Make the message visible again after `visibility_timeout` seconds."""
+        await self._update(round(visibility_timeout))
+
+    async def delete(self) -> None:
+        await self._queue.delete_message(self.message.id, self._pop_receipt)
+
+    async def _update(self, seconds: int) -> None:
+        updated = await self._queue.update_message(
+            self.message.id, pop_receipt=self._pop_receipt, visibility_timeout=seconds
+        )
+        self._pop_receipt = updated.pop_receipt
+
+
+async def _stop_task(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+class QueueTriggerHost:
+    """All queue listeners of an app: resolves their connections, starts and stops them."""
+
+    def __init__(
+        self,
+        functions: Iterable[FunctionSpec],
+        host_json: Mapping[str, Any],
+        runtime: DurableRuntime,
+        invoker: FunctionInvoker,
+        client_binding: Callable[[], str],
+        environ: Mapping[str, str],
+    ) -> None:
+        self._specs = list(functions)
+        self._settings = QueueSettings.from_host_json(host_json)
+        self._runtime = runtime
+        self._invoker = invoker
+        self._client_binding = client_binding
+        self._environ = environ
+        self.listeners: list[QueueListener] = []
+
+    async def start(self) -> None:
+        """Resolve every trigger (refusing bad config), create queues, begin polling."""
+        for spec in self._specs:
+            queue_name = resolve_setting_expression(
+                str(spec.trigger.get("queueName", "")), self._environ
+            )
+            if not re.fullmatch(r"[a-z0-9](?:[a-z0-9]|-(?!-)){1,61}[a-z0-9]", queue_name):
+                raise QueueConfigurationError(
+                    f"function {spec.name}: invalid queue name {queue_name!r}"
+                )
+            conn_str = connection_string(spec.trigger.get("connection"), self._environ)
+            self.listeners.append(
+                QueueListener(spec, queue_name, conn_str, self._settings, self._runtime,
+                              self._invoker, self._client_binding)
+            )
+        for listener in self.listeners:
+            await listener.prepare()
+        for listener in self.listeners:
+            listener.start()
+            log.info("polling queue %s for function %s", listener.queue_name, listener.spec.name)
+
+    async def stop(self) -> None:
+        """Stop polling and wait for running queue functions (bounded)."""
+        await asyncio.gather(*(listener.stop() for listener in self.listeners))
+        self.listeners.clear()
