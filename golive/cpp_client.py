@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qsl, quote, urljoin, urlsplit, urlunsplit
 
@@ -38,6 +35,7 @@ from golive.cpp_results import (
     start_result_from_dict,
 )
 from golive.go_live_request import GoLiveRequest
+from golive.http_headers import parse_retry_after
 from golive.netloc import Origin, origin_of
 from golive.operation import OperationFormatError, parse_operation
 
@@ -64,8 +62,6 @@ __all__ = [
 
 API_VERSION = "2017-10-31"
 MAX_BODY_BYTES = 2 * 1024 * 1024
-# A Retry-After beyond a day is taken as a day: the orchestrator's deadline still rules.
-MAX_RETRY_AFTER_SECONDS = 86400.0
 _USER_AGENT = "marketplace-golive-orchestrator/0.1"
 _MAX_ECHO = 500
 
@@ -132,30 +128,6 @@ def _checked_base_origin(base_url: str) -> Origin:
     if base.scheme != "https" and not base.is_loopback:
         raise UnsafeLocationError("the CPP base URL must be https unless its host is loopback")
     return base
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a `Retry-After` header: delta-seconds or an HTTP date.
-
-    None when absent or unreadable; never negative; at most MAX_RETRY_AFTER_SECONDS.
-    """
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    seconds: float
-    try:
-        seconds = float(text)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    if not math.isfinite(seconds):
-        return None
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
 
 
 class _Answer:

@@ -1,0 +1,182 @@
+"""Publishes one CloudEvent to the Event Grid topic and says whether it was accepted.
+
+The orchestrator owns retries (with durable timers, for at least a day), so the SDK is
+told not to retry (`retry_total=0`) and every failure comes back as a result. The event
+keeps the id, time and subject it was built with, so a re-run publishes the same event.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from azure.core.credentials import AzureKeyCredential, TokenCredential
+from azure.core.exceptions import AzureError, HttpResponseError
+from azure.core.messaging import CloudEvent
+from azure.eventgrid import EventGridPublisherClient
+
+from golive.http_headers import parse_retry_after
+from golive.netloc import is_loopback_host
+
+__all__ = [
+    "EventPublisher",
+    "PublishFailed",
+    "PublishResult",
+    "Published",
+    "publish_result_from_dict",
+]
+
+_log = logging.getLogger(__name__)
+_MAX_REASON = 500
+
+
+@dataclass(frozen=True)
+class Published:
+    """Event Grid accepted the event (HTTP 200)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": "published"}
+
+
+@dataclass(frozen=True)
+class PublishFailed:
+    """Event Grid did not accept the event.
+
+    `transient` is False for answers that need a fix (400, 401, 403, 404, 413): the
+    orchestrator should still keep retrying until its give-up time, since a fixed key or
+    role assignment makes the same event go through and nothing must be lost.
+    """
+
+    reason: str
+    transient: bool
+    retry_after_seconds: float | None = None
+    http_status: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "failed",
+            "reason": self.reason,
+            "transient": self.transient,
+            "retryAfterSeconds": self.retry_after_seconds,
+            "httpStatus": self.http_status,
+        }
+
+
+PublishResult = Published | PublishFailed
+
+
+def publish_result_from_dict(data: Mapping[str, Any]) -> PublishResult:
+    kind = data.get("kind")
+    if kind == "published":
+        return Published()
+    if kind == "failed":
+        retry_after = data.get("retryAfterSeconds")
+        status = data.get("httpStatus")
+        return PublishFailed(
+            reason=str(data["reason"]),
+            transient=bool(data["transient"]),
+            retry_after_seconds=None if retry_after is None else float(retry_after),
+            http_status=None if status is None else int(status),
+        )
+    raise ValueError(f"unknown publish result kind {kind!r}")
+
+
+class EventPublisher:
+    """Sends events with a topic key when one is set, else with the app's identity."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        key: str | None,
+        credential: TokenCredential | None,
+        *,
+        timeout: float = 30.0,
+    ) -> None:
+        parts = urlsplit(endpoint)
+        loopback_http = parts.scheme == "http" and is_loopback_host(parts.hostname or "")
+        if parts.scheme != "https" and not loopback_http:
+            raise ValueError("the Event Grid endpoint must be https unless its host is loopback")
+        auth: AzureKeyCredential | TokenCredential
+        if key:
+            auth = AzureKeyCredential(key)
+        elif credential is not None:
+            auth = credential
+        else:
+            raise ValueError("an Event Grid topic key or a token credential is required")
+        self._uses_token = not key
+        self._loopback_http = loopback_http
+        self._timeout = timeout
+        self._client = EventGridPublisherClient(endpoint, auth)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> EventPublisher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def publish(self, event: Mapping[str, Any]) -> PublishResult:
+        """Send one event (a CloudEvents JSON dict, as built by golive.events)."""
+        options: dict[str, Any] = {
+            "retry_total": 0,
+            "connection_timeout": self._timeout,
+            "read_timeout": self._timeout,
+        }
+        if self._uses_token and self._loopback_http:
+            # Only the bearer-token policy reads this option; it refuses plain http otherwise.
+            options["enforce_https"] = False
+        try:
+            self._client.send(_cloud_event(event), **options)
+        except HttpResponseError as error:
+            return _http_failure(error)
+        except AzureError as error:
+            reason = f"could not reach Event Grid ({type(error).__name__})"
+            _log.warning("publishing event %s failed: %s", event.get("id"), reason)
+            return PublishFailed(reason=reason, transient=True)
+        _log.info("published event %s (%s)", event.get("id"), event.get("type"))
+        return Published()
+
+
+def _cloud_event(event: Mapping[str, Any]) -> CloudEvent[Any]:
+    if event.get("specversion") != "1.0":
+        raise ValueError("only CloudEvents 1.0 events can be published")
+    return CloudEvent(
+        source=event["source"],
+        type=event["type"],
+        id=event["id"],
+        time=datetime.fromisoformat(event["time"]),
+        subject=event.get("subject"),
+        datacontenttype=event.get("datacontenttype"),
+        data=event.get("data"),
+    )
+
+
+def _http_failure(error: HttpResponseError) -> PublishFailed:
+    status = error.status_code
+    response = error.response
+    if status is None:
+        # No answer at all (e.g. the token could not be obtained): may pass later.
+        return PublishFailed(
+            reason=f"Event Grid publish failed: {_clip(error.message)}", transient=True
+        )
+    retry_after = None
+    if response is not None:
+        headers = getattr(response, "headers", None) or {}
+        retry_after = parse_retry_after(headers.get("Retry-After"))
+    transient = status in (408, 429) or status >= 500
+    reason = f"Event Grid answered {status}: {_clip(error.message or error.reason or '')}"
+    _log.warning("publishing an event failed: %s", reason)
+    return PublishFailed(
+        reason=reason, transient=transient, retry_after_seconds=retry_after, http_status=status
+    )
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _MAX_REASON else text[: _MAX_REASON - 1] + "…"
