@@ -1,0 +1,195 @@
+"""`python -m simulators cpp|eventgrid|identity --port N ...`: run one simulator until Ctrl-C.
+
+Keys and secrets come from environment variables, never from arguments or output, so that
+they do not show in process listings or logs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+
+from simulators.clock import Now, ScaledClock, wall_clock
+from simulators.cpp import CppSimulator, Scenario
+from simulators.cpp.scenario import OFFER_ID_WORDS_HELP
+from simulators.durations import parse_duration
+from simulators.eventgrid import EventGridSimulator
+from simulators.identity import IdentitySimulator
+from simulators.server import Simulator
+from simulators.tokens import SIGNING_KEY_ENV, TokenAuthority
+
+EVENTGRID_KEY_ENV = "SIMULATORS_EVENTGRID_KEY"
+IDENTITY_HEADER_ENV = "SIMULATORS_IDENTITY_HEADER"
+
+CPP_EPILOG = f"""\
+Choosing scenarios, per offer (first match wins):
+  1. --scenarios FILE: {{"offers": {{"contoso/my-offer": {{"duration": "3d",
+     "blocked_step": "certification", "blocked_for": "12h", "array_body": true,
+     "faults": [{{"kind": "status", "status": 503, "times": 2, "on": "operation"}}]}}}}}}
+     (fields of simulators.cpp.Scenario and Fault; durations as 90s, 15m, 6h, 3d, 1d12h)
+  2. POST /_sim/offers {{"publisher": ..., "offer": ..., "scenario": {{...}}}} while running.
+  3. The offer id itself (unless --strict):
+
+{OFFER_ID_WORDS_HELP}
+Tokens: bearer tokens for https://cloudpartner.azure.com from the identity simulator,
+verified with the key in ${SIGNING_KEY_ENV} (run both with the same value).
+Inspect: GET /_sim/requests, GET /_sim/operations.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m simulators",
+        description="Local stand-ins for the CPP go-live API, Event Grid and managed identity.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    cpp = commands.add_parser(
+        "cpp",
+        help="the Cloud Partner Portal go-live API",
+        description="The CPP go-live API simulator.",
+        epilog=CPP_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _common(cpp)
+    cpp.add_argument("--scenarios", type=Path, help="JSON file of scenarios per offer")
+    cpp.add_argument(
+        "--strict", action="store_true", help="only offers from --scenarios exist (no id words)"
+    )
+    cpp.add_argument(
+        "--default-duration",
+        type=parse_duration,
+        default=timedelta(hours=2),
+        help="working time of a plain offer (default 2h)",
+    )
+    cpp.add_argument(
+        "--slow-answer",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="delay of the hang fault (default 30)",
+    )
+    cpp.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        help="scenario time runs this many times faster than the wall clock (default 1)",
+    )
+
+    eventgrid = commands.add_parser(
+        "eventgrid",
+        help="an Event Grid topic",
+        description="An Event Grid topic: POST /api/events?api-version=2018-01-01.",
+        epilog=(
+            f"Key auth: aeg-sas-key must equal ${EVENTGRID_KEY_ENV} (if unset, a random key "
+            f"is used and only bearer tokens work). Bearer tokens for "
+            f"https://eventgrid.azure.net are verified with ${SIGNING_KEY_ENV}.\n"
+            "Scenarios: none to choose at start; faults are injected in-process "
+            "(EventGridSimulator.fail_next). GET /api/events lists accepted events."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _common(eventgrid)
+    eventgrid.add_argument("--jsonl", type=Path, help="also append accepted events to this file")
+    eventgrid.add_argument(
+        "--schema",
+        choices=("any", "cloudevents", "eventgrid"),
+        default="any",
+        help="the topic's input schema (default: decided by content type)",
+    )
+
+    identity = commands.add_parser(
+        "identity",
+        help="the App Service managed-identity endpoint",
+        description="The App Service managed-identity endpoint (GET /msi/token).",
+        epilog=(
+            f"X-IDENTITY-HEADER must equal ${IDENTITY_HEADER_ENV} (required). Point clients at "
+            "it with IDENTITY_ENDPOINT=<printed endpoint> and IDENTITY_HEADER=<same secret>. "
+            f"Tokens are signed with ${SIGNING_KEY_ENV}.\n"
+            "Scenarios: none; token lifetime via --token-lifetime."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _common(identity)
+    identity.add_argument(
+        "--token-lifetime",
+        type=parse_duration,
+        default=timedelta(hours=24),
+        help="wall-clock lifetime of issued tokens (default 24h)",
+    )
+    return parser
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--port", type=int, default=0, help="port on 127.0.0.1 (default 0: the OS picks)"
+    )
+
+
+def _authority() -> TokenAuthority:
+    if not os.environ.get(SIGNING_KEY_ENV):
+        print(
+            f"note: {SIGNING_KEY_ENV} is unset; tokens from other processes will not verify",
+            file=sys.stderr,
+        )
+    return TokenAuthority.from_env()
+
+
+def make_simulator(args: argparse.Namespace) -> Simulator:
+    if args.command == "cpp":
+        clock: Now = wall_clock if args.time_scale == 1.0 else ScaledClock(args.time_scale)
+        simulator = CppSimulator(
+            authority=_authority(),
+            now=clock,
+            offers_from_ids=not args.strict,
+            default_scenario=Scenario(duration=args.default_duration),
+            slow_answer_delay=args.slow_answer,
+            port=args.port,
+        )
+        if args.scenarios is not None:
+            simulator.load_scenarios(args.scenarios)
+        return simulator
+    if args.command == "eventgrid":
+        key = os.environ.get(EVENTGRID_KEY_ENV) or None
+        if key is None:
+            print(f"note: {EVENTGRID_KEY_ENV} is unset; using a random key", file=sys.stderr)
+        return EventGridSimulator(
+            authority=_authority(),
+            key=key,
+            input_schema=args.schema,
+            jsonl_path=args.jsonl,
+            port=args.port,
+        )
+    secret = os.environ.get(IDENTITY_HEADER_ENV)
+    if not secret:
+        raise SystemExit(f"set {IDENTITY_HEADER_ENV} to the secret clients send")
+    return IdentitySimulator(
+        authority=_authority(), secret=secret, token_lifetime=args.token_lifetime, port=args.port
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        simulator = make_simulator(args)
+    except (ValueError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    with simulator:
+        print(f"{simulator.name} simulator listening on {simulator.base_url}", flush=True)
+        if isinstance(simulator, IdentitySimulator):
+            print(f"IDENTITY_ENDPOINT={simulator.endpoint}", flush=True)
+        if isinstance(simulator, EventGridSimulator):
+            print(f"topic endpoint: {simulator.endpoint}", flush=True)
+        while not stop.wait(0.5):
+            pass
+    return 0
