@@ -61,6 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="[%(asctime)s] %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("azure").setLevel(logging.WARNING)  # the storage SDK logs every request
     return serve(args.app_dir, args.port, args.state, args.virtual_time)
 
 

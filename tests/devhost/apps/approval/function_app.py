@@ -1,0 +1,51 @@
+"""Sample: human interaction. An 'Approval' event raced against a deadline timer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Generator
+from datetime import timedelta
+from typing import Any
+
+import azure.durable_functions as df
+import azure.functions as func
+
+app = df.DFApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+
+
+@app.route(route="orchestrators/{functionName}", methods=["POST"])
+@app.durable_client_input(client_name="client")
+async def http_start(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    instance_id = await client.start_new(
+        req.route_params["functionName"], None, json.loads(req.get_body())
+    )
+    return client.create_check_status_response(req, instance_id)
+
+
+@app.orchestration_trigger(context_name="context")
+def approval(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
+    request = context.get_input()
+    yield context.call_activity("notify_approver", request["document"])
+    deadline = context.current_utc_datetime + timedelta(hours=request["timeout_hours"])
+    timer = context.create_timer(deadline)
+    decision = context.wait_for_external_event("Approval")
+    context.set_custom_status("waiting for approval")
+    winner = yield context.task_any([decision, timer])
+    if winner == decision:
+        timer.cancel()
+        context.set_custom_status("decided")
+        return {"outcome": "approved" if decision.result["approved"] else "rejected",
+                "by": decision.result["by"], "document": request["document"]}
+    context.set_custom_status("escalated")
+    escalated = yield context.call_activity("escalate", request["document"])
+    return {"outcome": "timed out", "escalated_to": escalated, "document": request["document"]}
+
+
+@app.activity_trigger(input_name="document")
+def notify_approver(document: str) -> str:
+    return f"approval requested for {document}"
+
+
+@app.activity_trigger(input_name="document")
+def escalate(document: str) -> str:
+    return "manager"

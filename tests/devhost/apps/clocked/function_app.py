@@ -1,0 +1,48 @@
+"""Sample for real vs virtual time: timers, activities and current_utc_datetime together.
+
+Every value in the output is derived from the orchestration's own deterministic clock
+(current_utc_datetime and the timers' due times), so a run in real time and a run in
+virtual time must produce the same output.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Generator
+from datetime import timedelta
+from typing import Any
+
+import azure.durable_functions as df
+import azure.functions as func
+
+app = df.DFApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+
+
+@app.route(route="orchestrators/{functionName}", methods=["POST"])
+@app.durable_client_input(client_name="client")
+async def http_start(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    instance_id = await client.start_new(
+        req.route_params["functionName"], None, json.loads(req.get_body())
+    )
+    return client.create_check_status_response(req, instance_id)
+
+
+@app.orchestration_trigger(context_name="context")
+def ticking(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
+    plan = context.get_input()
+    start = context.current_utc_datetime
+    ticks = []
+    for tick in range(plan["ticks"]):
+        due = start + timedelta(seconds=plan["seconds"] * (tick + 1))
+        yield context.create_timer(due)
+        woke_on_time = context.current_utc_datetime >= due
+        label = yield context.call_activity("label", tick)
+        ticks.append({"tick": tick, "label": label, "woke_on_time": woke_on_time,
+                      "due_offset": (due - start).total_seconds()})
+    return {"ticks": ticks, "elapsed_at_least": (context.current_utc_datetime - start).total_seconds()
+            >= plan["ticks"] * plan["seconds"]}
+
+
+@app.activity_trigger(input_name="tick")
+def label(tick: int) -> str:
+    return f"tick-{tick}"

@@ -1,0 +1,63 @@
+"""Sample: call_activity_with_retry. One activity succeeds on its 3rd attempt, one never does.
+
+The activity counts its attempts per key in process memory (the sample runs in-process),
+and `attempts` reads the count back through another activity so the orchestration's output
+shows how many times the host really ran it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from collections.abc import Generator
+from typing import Any
+
+import azure.durable_functions as df
+import azure.functions as func
+
+app = df.DFApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+_attempts: Counter[str] = Counter()
+_lock = threading.Lock()
+
+
+@app.route(route="orchestrators/{functionName}", methods=["POST"])
+@app.durable_client_input(client_name="client")
+async def http_start(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    instance_id = await client.start_new(
+        req.route_params["functionName"], None, json.loads(req.get_body())
+    )
+    return client.create_check_status_response(req, instance_id)
+
+
+@app.orchestration_trigger(context_name="context")
+def with_retry(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
+    plan = context.get_input()
+    key = context.instance_id
+    options = df.RetryOptions(first_retry_interval_in_milliseconds=plan["interval_ms"],
+                              max_number_of_attempts=plan["max_attempts"])
+    try:
+        result = yield context.call_activity_with_retry(
+            "flaky", options, {"key": key, "failures": plan["failures"]}
+        )
+        outcome: dict[str, Any] = {"result": result}
+    except Exception as exc:
+        outcome = {"error": str(exc)}
+    outcome["attempts"] = yield context.call_activity("attempts", key)
+    return outcome
+
+
+@app.activity_trigger(input_name="plan")
+def flaky(plan: dict[str, Any]) -> str:
+    with _lock:
+        _attempts[plan["key"]] += 1
+        attempt = _attempts[plan["key"]]
+    if attempt <= plan["failures"]:
+        raise RuntimeError(f"transient failure on attempt {attempt}")
+    return f"succeeded on attempt {attempt}"
+
+
+@app.activity_trigger(input_name="key")
+def attempts(key: str) -> int:
+    with _lock:
+        return _attempts[key]
