@@ -223,11 +223,11 @@ class CppSimulator(Simulator):
             return error_response(401, "Unauthorized", f"Authentication failed: {problem}.")
         version = request.query.get("api-version")
         if version != API_VERSION:
-            shown = "missing" if version is None else f"'{version}'"
+            problem = "is missing" if version is None else f"'{version}' is not supported"
             return error_response(
                 400,
                 "InvalidAPIVersion",
-                f"The api-version {shown} is invalid. The supported version is {API_VERSION}.",
+                f"The api-version query parameter {problem}. Use api-version={API_VERSION}.",
             )
         return None
 
