@@ -1,0 +1,210 @@
+"""Durable state of the task hub in one SQLite file (stdlib sqlite3, WAL).
+
+Three tables: instances (one row per orchestration instance: status, input, output, custom
+status, the host's id bookkeeping), history (the current execution's events) and messages
+(queued work: orchestrator events and activity work items, each with the time it becomes
+visible). Every state change is one transaction, e.g. an episode's new history events, its
+new work items, the consumed messages and the new status commit together; so a process killed
+at any instant restarts on a consistent state in which every unfinished piece of work is
+still queued. WAL with synchronous=NORMAL survives a killed process (not a power cut), which
+is the failure a local runtime must survive, at a fraction of the cost of a full sync.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from devhost._history import format_time, parse_time
+from devhost._messages import Message
+from devhost.engine import TERMINAL_STATUSES
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS instances (
+    instance_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    execution_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    input TEXT,
+    output TEXT,
+    custom_status TEXT,
+    created_time TEXT NOT NULL,
+    last_updated_time TEXT NOT NULL,
+    parent TEXT,
+    engine TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS history (
+    instance_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    PRIMARY KEY (instance_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    instance_id TEXT NOT NULL,
+    execution_id TEXT,
+    visible_at TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS messages_by_instance ON messages (instance_id);
+"""
+
+
+@dataclass
+class InstanceRecord:
+    """One orchestration instance as stored (times are timezone-aware UTC)."""
+
+    instance_id: str
+    name: str
+    execution_id: str
+    status: str
+    input_json: str | None
+    output_json: str | None
+    custom_status_json: str | None
+    created_time: datetime
+    last_updated_time: datetime
+    parent: dict[str, Any] | None
+    engine: dict[str, Any]
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+
+@dataclass
+class LoadedState:
+    """Everything the runtime needs to resume after a restart."""
+
+    instances: list[InstanceRecord]
+    histories: dict[str, list[str]]  # unfinished instances only
+    messages: list[Message]
+
+
+class Transaction:
+    """The writes of one atomic state change; only valid inside `Store.transaction()`."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._db = connection
+
+    def put_instance(self, record: InstanceRecord) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO instances VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                record.instance_id, record.name, record.execution_id, record.status,
+                record.input_json, record.output_json, record.custom_status_json,
+                format_time(record.created_time), format_time(record.last_updated_time),
+                None if record.parent is None else json.dumps(record.parent),
+                json.dumps(record.engine, separators=(",", ":")),
+            ),
+        )
+
+    def delete_instance(self, instance_id: str) -> None:
+        """Remove the instance, its history and its queued messages."""
+        self._db.execute("DELETE FROM instances WHERE instance_id = ?", (instance_id,))
+        self.clear_history(instance_id)
+        self.delete_instance_messages(instance_id)
+
+    def append_history(self, instance_id: str, first_seq: int, events: Iterable[str]) -> None:
+        self._db.executemany(
+            "INSERT INTO history VALUES (?,?,?)",
+            ((instance_id, first_seq + offset, text) for offset, text in enumerate(events)),
+        )
+
+    def clear_history(self, instance_id: str) -> None:
+        self._db.execute("DELETE FROM history WHERE instance_id = ?", (instance_id,))
+
+    def add_messages(self, messages: Iterable[Message]) -> None:
+        self._db.executemany(
+            "INSERT INTO messages VALUES (?,?,?,?,?,?)",
+            (
+                (m.id, m.kind, m.instance_id, m.execution_id, format_time(m.visible_at),
+                 json.dumps(m.body, separators=(",", ":")))
+                for m in messages
+            ),
+        )
+
+    def delete_messages(self, ids: Iterable[int]) -> None:
+        self._db.executemany("DELETE FROM messages WHERE id = ?", ((i,) for i in ids))
+
+    def delete_instance_messages(self, instance_id: str) -> None:
+        self._db.execute("DELETE FROM messages WHERE instance_id = ?", (instance_id,))
+
+
+class Store:
+    """The SQLite file (or an in-memory database when `path` is None)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        target = ":memory:" if path is None else str(path)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        # One connection, used under a lock: writes happen on the runtime's loop thread,
+        # reads of finished histories may come from other threads (tests, HTTP workers).
+        self._db = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+        self._lock = threading.RLock()
+        if path is not None:
+            self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """Commit every write made in the block at once, or none of them."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield Transaction(self._db)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def load(self) -> LoadedState:
+        with self._lock:
+            instances = [_record(row) for row in self._db.execute("SELECT * FROM instances")]
+            histories: dict[str, list[str]] = {
+                r.instance_id: [] for r in instances if not r.is_terminal
+            }
+            for instance_id, text in self._db.execute(
+                    "SELECT instance_id, event FROM history ORDER BY instance_id, seq"):
+                events = histories.get(instance_id)
+                if events is not None:
+                    events.append(text)
+            messages = [
+                Message(kind, instance_id, execution_id, parse_time(visible_at),
+                        json.loads(body), message_id)
+                for message_id, kind, instance_id, execution_id, visible_at, body
+                in self._db.execute("SELECT * FROM messages ORDER BY id")
+            ]
+        return LoadedState(instances, histories, messages)
+
+    def history(self, instance_id: str) -> list[str]:
+        """The stored events of an instance's current execution, oldest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT event FROM history WHERE instance_id = ? ORDER BY seq", (instance_id,))
+            return [text for (text,) in rows]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def _record(row: tuple[Any, ...]) -> InstanceRecord:
+    (instance_id, name, execution_id, status, input_json, output_json, custom_status_json,
+     created_time, last_updated_time, parent, engine) = row
+    return InstanceRecord(
+        instance_id=instance_id, name=name, execution_id=execution_id, status=status,
+        input_json=input_json, output_json=output_json, custom_status_json=custom_status_json,
+        created_time=parse_time(created_time), last_updated_time=parse_time(last_updated_time),
+        parent=None if parent is None else json.loads(parent),
+        engine=json.loads(engine),
+    )
