@@ -195,13 +195,26 @@ class DurableHttpApi:
         except UnknownFunctionError as exc:
             return _error(400, "One or more of the arguments submitted is incorrect", exc)
         except InstanceExistsError as exc:
-            return _error(500, "Something went wrong while processing your request", exc)
+            return self._exists_error(request.match_info.get("instance_id", ""), exc)
         log.info("started %s as instance %s", name, instance_id)
         timeout = _seconds(request.query.get("timeout"))
         interval = _seconds(request.query.get("pollingInterval"))
         if timeout is not None and interval is not None:
             return await self._wait_or_check(request, instance_id, timeout, interval)
         return self.check_status_response(request, instance_id)
+
+    def _exists_error(self, instance_id: str, exc: InstanceExistsError) -> web.Response:
+        """The host answers 500 with the InvalidOperationException of StartNewAsync."""
+        found = self._runtime.get_status(instance_id, show_input=False)
+        state = found["runtimeStatus"] if found else "Running"
+        body = {
+            "Message": "Something went wrong while processing your request",
+            "ExceptionMessage": f"An Orchestration instance with the status {state} "
+                                "already exists.",
+            "ExceptionType": "System.InvalidOperationException",
+        }
+        log.info("refused to start %s: %s", instance_id, exc)
+        return web.json_response(body, status=500)
 
     async def _wait_or_check(
         self, request: web.Request, instance_id: str, timeout: float, interval: float

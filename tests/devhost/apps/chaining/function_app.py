@@ -19,7 +19,9 @@ app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
 
 @app.route(route="orchestrators/{functionName}/{instanceId?}", methods=["POST"])
 @app.durable_client_input(client_name="client")
-async def http_start(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+async def http_start(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
     body = req.get_body()
     try:
         instance_id = await client.start_new(
@@ -61,7 +63,9 @@ def wait_for_go(context: df.DurableOrchestrationContext) -> Generator[Any, Any, 
 
 @app.route(route="status/{instanceId}", methods=["GET"])
 @app.durable_client_input(client_name="client")
-async def status(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+async def status(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
     flags = {name: req.params.get(name) == "true"
              for name in ("show_history", "show_history_output", "show_input")}
     found = await client.get_status(req.route_params["instanceId"], **flags)
@@ -74,7 +78,9 @@ async def status(req: func.HttpRequest, client: df.DurableOrchestrationClient) -
 
 @app.route(route="statuses", methods=["GET"])
 @app.durable_client_input(client_name="client")
-async def statuses(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+async def statuses(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
     wanted = req.params.get("runtimeStatus")
     if wanted:
         runtime_status = [df.OrchestrationRuntimeStatus(s) for s in wanted.split(",")]
@@ -87,7 +93,9 @@ async def statuses(req: func.HttpRequest, client: df.DurableOrchestrationClient)
 
 @app.route(route="events/{instanceId}/{eventName}", methods=["POST"])
 @app.durable_client_input(client_name="client")
-async def raise_event(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+async def raise_event(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
     body = req.get_body()
     try:
         await client.raise_event(
@@ -101,14 +109,18 @@ async def raise_event(req: func.HttpRequest, client: df.DurableOrchestrationClie
 
 @app.route(route="terminate/{instanceId}", methods=["POST"])
 @app.durable_client_input(client_name="client")
-async def terminate(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+async def terminate(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
     await client.terminate(req.route_params["instanceId"], req.params.get("reason", "stop"))
     return func.HttpResponse(status_code=202)
 
 
 @app.route(route="purge/{instanceId}", methods=["DELETE"])
 @app.durable_client_input(client_name="client")
-async def purge(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+async def purge(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
     result = await client.purge_instance_history(req.route_params["instanceId"])
     return func.HttpResponse(json.dumps({"deleted": result.instances_deleted}),
                              mimetype="application/json")

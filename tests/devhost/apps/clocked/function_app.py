@@ -20,7 +20,9 @@ app = df.DFApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
 @app.route(route="orchestrators/{functionName}", methods=["POST"])
 @app.durable_client_input(client_name="client")
-async def http_start(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+async def http_start(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
     instance_id = await client.start_new(
         req.route_params["functionName"], None, json.loads(req.get_body())
     )
@@ -39,8 +41,8 @@ def ticking(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict
         label = yield context.call_activity("label", tick)
         ticks.append({"tick": tick, "label": label, "woke_on_time": woke_on_time,
                       "due_offset": (due - start).total_seconds()})
-    return {"ticks": ticks, "elapsed_at_least": (context.current_utc_datetime - start).total_seconds()
-            >= plan["ticks"] * plan["seconds"]}
+    elapsed = (context.current_utc_datetime - start).total_seconds()
+    return {"ticks": ticks, "elapsed_at_least": elapsed >= plan["ticks"] * plan["seconds"]}
 
 
 @app.activity_trigger(input_name="tick")

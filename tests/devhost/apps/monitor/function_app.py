@@ -20,7 +20,9 @@ app = df.DFApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 
 @app.route(route="orchestrators/{functionName}", methods=["POST"])
 @app.durable_client_input(client_name="client")
-async def http_start(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+async def http_start(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
     instance_id = await client.start_new(
         req.route_params["functionName"], None, json.loads(req.get_body())
     )
@@ -30,7 +32,8 @@ async def http_start(req: func.HttpRequest, client: df.DurableOrchestrationClien
 @app.orchestration_trigger(context_name="context")
 def monitor(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
     state = context.get_input()
-    started = datetime.fromisoformat(state.setdefault("started", context.current_utc_datetime.isoformat()))
+    first_start = context.current_utc_datetime.isoformat()
+    started = datetime.fromisoformat(state.setdefault("started", first_start))
     state.setdefault("results", [])
     state.setdefault("generation", 0)
     for _ in range(state["per_generation"]):

@@ -21,7 +21,9 @@ _lock = threading.Lock()
 
 @app.route(route="orchestrators/{functionName}/{instanceId?}", methods=["POST"])
 @app.durable_client_input(client_name="client")
-async def http_start(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+async def http_start(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
     instance_id = await client.start_new(
         req.route_params["functionName"], req.route_params.get("instanceId"),
         json.loads(req.get_body()),
