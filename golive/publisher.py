@@ -33,6 +33,31 @@ __all__ = [
 _log = logging.getLogger(__name__)
 _MAX_REASON = 500
 
+_SEND_OPTIONS = frozenset({"retry_total", "connection_timeout", "read_timeout", "enforce_https"})
+
+
+class _DropSendOptionWarnings(logging.Filter):
+    """Silence one warning per option per event that azure-eventgrid 4.22 logs.
+
+    Its basic-topic `send()` passes the per-call options to its CloudEvent model as well
+    as to the pipeline; the model warns it ignores them, while the pipeline does use them.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        return not (
+            isinstance(record.msg, str)
+            and record.msg.startswith("%s is not a known attribute of class")
+            and isinstance(args, tuple)
+            and bool(args)
+            and args[0] in _SEND_OPTIONS
+        )
+
+
+logging.getLogger("azure.eventgrid._legacy._generated._serialization").addFilter(
+    _DropSendOptionWarnings()
+)
+
 
 @dataclass(frozen=True)
 class Published:
@@ -158,8 +183,10 @@ def _cloud_event(event: Mapping[str, Any]) -> CloudEvent[Any]:
 
 
 def _http_failure(error: HttpResponseError) -> PublishFailed:
-    status = error.status_code
-    response = error.response
+    # The SDK re-raises a 404 as a new error without the response; the cause has it.
+    answered = _with_status(error)
+    status = answered.status_code if answered else None
+    response = answered.response if answered else None
     if status is None:
         # No answer at all (e.g. the token could not be obtained): may pass later.
         return PublishFailed(
@@ -170,11 +197,22 @@ def _http_failure(error: HttpResponseError) -> PublishFailed:
         headers = getattr(response, "headers", None) or {}
         retry_after = parse_retry_after(headers.get("Retry-After"))
     transient = status in (408, 429) or status >= 500
-    reason = f"Event Grid answered {status}: {_clip(error.message or error.reason or '')}"
+    assert answered is not None
+    reason = f"Event Grid answered {status}: {_clip(answered.message or answered.reason or '')}"
     _log.warning("publishing an event failed: %s", reason)
     return PublishFailed(
         reason=reason, transient=transient, retry_after_seconds=retry_after, http_status=status
     )
+
+
+def _with_status(error: BaseException | None) -> HttpResponseError | None:
+    seen = 0
+    while error is not None and seen < 5:
+        if isinstance(error, HttpResponseError) and error.status_code is not None:
+            return error
+        error = error.__cause__ or error.__context__
+        seen += 1
+    return None
 
 
 def _clip(text: str) -> str:
