@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -107,7 +108,7 @@ class CppClient:
         return self.session.get(self.operation_url(accepted), **kwargs)  # type: ignore[arg-type]
 
 
-def operation_body(response: requests.Response) -> dict[str, object]:
+def operation_body(response: requests.Response) -> dict[str, Any]:
     """A bare object or a one-element array, alike."""
     body = response.json()
     if isinstance(body, list):

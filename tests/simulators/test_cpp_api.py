@@ -186,7 +186,7 @@ def test_cancel_of_a_running_golive_answers_202_and_the_operation_ends_canceled(
     body = operation_body(client.poll(accepted))
     assert body["status"] == "canceled"
     assert body["cancellationRequestState"] == "cannotCancel"
-    assert any(step["status"] == "canceled" for step in body["steps"])  # type: ignore[index]
+    assert any(step["status"] == "canceled" for step in body["steps"])
     again = client.cancel("contoso", "app")
     assert again.status_code == 200
     clock.advance(timedelta(days=1))
@@ -208,9 +208,7 @@ def test_cancel_without_a_running_operation_gets_400(client: CppClient) -> None:
     assert answer.json()["error"]["code"] == "NoRunningOperation"
 
 
-def test_the_submissions_listing_filters_by_status(
-    client: CppClient, clock: ManualClock
-) -> None:
+def test_the_submissions_listing_filters_by_status(client: CppClient, clock: ManualClock) -> None:
     client.golive("contoso", "app-1h")
     clock.advance(timedelta(hours=2))
     client.golive("contoso", "app-1h")

@@ -99,8 +99,10 @@ def test_protocol_errors_answer_like_app_service(identity: IdentitySimulator) ->
     secret = identity.environment()["IDENTITY_HEADER"]
     headers = {"X-IDENTITY-HEADER": secret}
     wrong_version = requests.get(
-        identity.endpoint, params={"api-version": "2017-09-01", "resource": CPP_AUDIENCE},
-        headers=headers, timeout=5,
+        identity.endpoint,
+        params={"api-version": "2017-09-01", "resource": CPP_AUDIENCE},
+        headers=headers,
+        timeout=5,
     )
     no_resource = requests.get(
         identity.endpoint, params={"api-version": "2019-08-01"}, headers=headers, timeout=5
