@@ -1,0 +1,225 @@
+"""Settings: defaults, parsing, and errors that name the setting."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from golive.settings import OrchestrationConfig, Settings, SettingsError, load_settings
+
+ENDPOINT = "https://golive-topic.westeurope-1.eventgrid.azure.net/api/events"
+BASE = {"EVENTGRID_TOPIC_ENDPOINT": ENDPOINT}
+
+
+def load(**overrides: str) -> Settings:
+    return load_settings({**BASE, **overrides})
+
+
+def test_defaults() -> None:
+    settings = load()
+    assert settings == Settings(eventgrid_endpoint=ENDPOINT)
+    assert settings.cpp_base_url == "https://cloudpartner.azure.com"
+    assert settings.cpp_scope == "https://cloudpartner.azure.com/.default"
+    assert settings.managed_identity_client_id is None
+    assert settings.cpp_request_timeout_seconds == 30
+    assert settings.queue_name == "golive-requests"
+    assert settings.poison_queue_name == "golive-requests-poison"
+    assert (settings.poll_initial_interval_seconds, settings.poll_max_interval_seconds) == (60, 900)
+    assert settings.poll_backoff_factor == 2.0
+    assert settings.polls_per_execution == 20
+    assert settings.golive_deadline_days == 21
+    assert settings.start_max_attempts == 8
+    assert (settings.transient_retry_initial_seconds, settings.transient_retry_max_seconds) == (
+        30,
+        900,
+    )
+    assert settings.eventgrid_key is None
+    assert settings.event_source == "/marketplace/golive"
+    assert settings.publish_retry_initial_seconds == 15
+    assert settings.publish_retry_max_interval_seconds == 900
+    assert settings.publish_give_up_hours == 168
+
+
+def test_every_setting_is_read() -> None:
+    settings = load_settings(
+        {
+            "CPP_API_BASE_URL": "http://127.0.0.1:8123/",
+            "CPP_TOKEN_SCOPE": "api://cpp/.default",
+            "MANAGED_IDENTITY_CLIENT_ID": "11111111-2222-3333-4444-555555555555",
+            "CPP_REQUEST_TIMEOUT_SECONDS": "12.5",
+            "GOLIVE_QUEUE_NAME": "offers-to-publish",
+            "POLL_INITIAL_INTERVAL_SECONDS": "5",
+            "POLL_MAX_INTERVAL_SECONDS": "50",
+            "POLL_BACKOFF_FACTOR": "1.5",
+            "POLLS_PER_EXECUTION": "7",
+            "GOLIVE_DEADLINE_DAYS": "0.5",
+            "START_MAX_ATTEMPTS": "3",
+            "TRANSIENT_RETRY_INITIAL_SECONDS": "1",
+            "TRANSIENT_RETRY_MAX_SECONDS": "2",
+            "EVENTGRID_TOPIC_ENDPOINT": "http://localhost:9000/api/events",
+            "EVENTGRID_TOPIC_KEY": "topic-key",
+            "EVENT_SOURCE": "/contoso/golive",
+            "PUBLISH_RETRY_INITIAL_SECONDS": "3",
+            "PUBLISH_RETRY_MAX_INTERVAL_SECONDS": "4",
+            "PUBLISH_GIVE_UP_HOURS": "24",
+        }
+    )
+    assert settings == Settings(
+        cpp_base_url="http://127.0.0.1:8123",
+        cpp_scope="api://cpp/.default",
+        managed_identity_client_id="11111111-2222-3333-4444-555555555555",
+        cpp_request_timeout_seconds=12.5,
+        queue_name="offers-to-publish",
+        poll_initial_interval_seconds=5,
+        poll_max_interval_seconds=50,
+        poll_backoff_factor=1.5,
+        polls_per_execution=7,
+        golive_deadline_days=0.5,
+        start_max_attempts=3,
+        transient_retry_initial_seconds=1,
+        transient_retry_max_seconds=2,
+        eventgrid_endpoint="http://localhost:9000/api/events",
+        eventgrid_key="topic-key",
+        event_source="/contoso/golive",
+        publish_retry_initial_seconds=3,
+        publish_retry_max_interval_seconds=4,
+        publish_give_up_hours=24,
+    )
+
+
+def test_blank_values_mean_default() -> None:
+    assert load(POLLS_PER_EXECUTION="  ", EVENTGRID_TOPIC_KEY="").polls_per_execution == 20
+    assert load(EVENTGRID_TOPIC_KEY="").eventgrid_key is None
+
+
+def test_reads_os_environ_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EVENTGRID_TOPIC_ENDPOINT", ENDPOINT)
+    monkeypatch.setenv("POLLS_PER_EXECUTION", "9")
+    assert load_settings().polls_per_execution == 9
+
+
+def test_the_topic_key_is_never_shown() -> None:
+    settings = load(EVENTGRID_TOPIC_KEY="very-secret-key")
+    assert "very-secret-key" not in repr(settings)
+    assert "very-secret-key" not in str(settings)
+    assert "very-secret-key" not in json.dumps(settings.orchestration_config())
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [
+        ("EVENTGRID_TOPIC_ENDPOINT", "", "required"),
+        ("EVENTGRID_TOPIC_ENDPOINT", "http://topic.example.net/api/events", "https"),
+        ("EVENTGRID_TOPIC_ENDPOINT", "topic.example.net", "absolute"),
+        ("CPP_API_BASE_URL", "http://cloudpartner.azure.com", "https"),
+        ("CPP_API_BASE_URL", "https://cloudpartner.azure.com/api", "without a path"),
+        ("CPP_API_BASE_URL", "https://cloudpartner.azure.com?x=1", "query"),
+        ("CPP_API_BASE_URL", "ftp://cloudpartner.azure.com", "absolute"),
+        ("CPP_API_BASE_URL", "https://cloudpartner.azure.com:99999", "not a valid URL"),
+        ("CPP_REQUEST_TIMEOUT_SECONDS", "soon", "not a number"),
+        ("CPP_REQUEST_TIMEOUT_SECONDS", "0", "greater than 0"),
+        ("CPP_REQUEST_TIMEOUT_SECONDS", "nan", "finite"),
+        ("POLL_INITIAL_INTERVAL_SECONDS", "-1", "greater than 0"),
+        ("POLL_INITIAL_INTERVAL_SECONDS", "1000", "POLL_MAX_INTERVAL_SECONDS"),
+        ("POLL_BACKOFF_FACTOR", "0.5", "minimum 1"),
+        ("POLLS_PER_EXECUTION", "2.5", "whole number"),
+        ("POLLS_PER_EXECUTION", "0", "at least 1"),
+        ("GOLIVE_DEADLINE_DAYS", "inf", "finite"),
+        ("START_MAX_ATTEMPTS", "-3", "at least 1"),
+        ("TRANSIENT_RETRY_INITIAL_SECONDS", "901", "TRANSIENT_RETRY_MAX_SECONDS"),
+        ("PUBLISH_RETRY_INITIAL_SECONDS", "901", "PUBLISH_RETRY_MAX_INTERVAL_SECONDS"),
+        ("PUBLISH_GIVE_UP_HOURS", "23.9", "minimum 24"),
+        ("GOLIVE_QUEUE_NAME", "GoLive", "queue name"),
+        ("GOLIVE_QUEUE_NAME", "ab", "queue name"),
+        ("GOLIVE_QUEUE_NAME", "-golive", "queue name"),
+        ("GOLIVE_QUEUE_NAME", "golive-", "queue name"),
+        ("GOLIVE_QUEUE_NAME", "go--live", "queue name"),
+        ("GOLIVE_QUEUE_NAME", "golive_requests", "queue name"),
+        ("GOLIVE_QUEUE_NAME", "a" * 57, "poison"),
+    ],
+)
+def test_bad_settings_name_themselves(name: str, value: str, words: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load(**{name: value})
+    message = str(caught.value)
+    assert message.startswith(f"setting {name}:")
+    assert words in message
+    assert caught.value.setting == name
+
+
+def test_a_url_with_a_password_is_refused_without_echoing_it() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load(CPP_API_BASE_URL="https://user:hunter2@cloudpartner.azure.com")
+    assert "hunter2" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080",
+        "http://127.9.8.7",
+        "http://localhost:1",
+        "http://[::1]:8080",
+        "https://cloudpartner.azure.com/",
+    ],
+)
+def test_loopback_may_use_plain_http(url: str) -> None:
+    assert load(CPP_API_BASE_URL=url).cpp_base_url == url.rstrip("/")
+
+
+@pytest.mark.parametrize("name", ["a-b", "abc", "a" * 56, "golive-requests-2"])
+def test_valid_queue_names(name: str) -> None:
+    assert load(GOLIVE_QUEUE_NAME=name).queue_name == name
+
+
+def test_orchestration_config_is_the_secret_free_json_subset() -> None:
+    settings = load(EVENTGRID_TOPIC_KEY="k", GOLIVE_DEADLINE_DAYS="1.5", PUBLISH_GIVE_UP_HOURS="48")
+    config = settings.orchestration_config()
+    assert json.loads(json.dumps(config)) == config
+    assert config == {
+        "pollInitialSeconds": 60.0,
+        "pollMaxSeconds": 900.0,
+        "pollBackoffFactor": 2.0,
+        "pollsPerExecution": 20,
+        "deadlineSeconds": 1.5 * 86400,
+        "startMaxAttempts": 8,
+        "transientRetryInitialSeconds": 30.0,
+        "transientRetryMaxSeconds": 900.0,
+        "publishRetryInitialSeconds": 15.0,
+        "publishRetryMaxSeconds": 900.0,
+        "publishGiveUpSeconds": 48 * 3600.0,
+        "eventSource": "/marketplace/golive",
+    }
+
+
+def test_orchestration_config_round_trips_and_tolerates_missing_keys() -> None:
+    config = OrchestrationConfig.from_dict(load().orchestration_config())
+    assert OrchestrationConfig.from_dict(config.to_dict()) == config
+    assert OrchestrationConfig.from_dict({}) == OrchestrationConfig()
+    assert OrchestrationConfig.from_dict({"pollsPerExecution": 3.0}).polls_per_execution == 3
+    assert config.deadline == timedelta(days=21)
+    assert config.publish_give_up == timedelta(hours=168)
+
+
+def test_orchestration_config_gives_the_policies() -> None:
+    config = OrchestrationConfig.from_dict(
+        load(
+            POLL_INITIAL_INTERVAL_SECONDS="10",
+            POLL_MAX_INTERVAL_SECONDS="40",
+            START_MAX_ATTEMPTS="2",
+        ).orchestration_config()
+    )
+    poll = config.poll_policy()
+    assert [poll.interval(n).total_seconds() for n in range(4)] == [10, 20, 40, 40]
+    start = config.start_retry_policy()
+    assert start.max_attempts == 2
+    assert start.delay(1) == timedelta(seconds=30)
+    assert not start.exhausted(1)
+    assert start.exhausted(2)
+    assert config.poll_retry_policy().max_attempts is None
+    publish = config.publish_retry_policy()
+    assert publish.delay(1) == timedelta(seconds=15)
+    assert publish.delay(100) == timedelta(seconds=900)
+    assert not publish.exhausted(10_000)
