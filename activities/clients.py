@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from functools import cache
 
+from golive.app_settings import current_settings
 from golive.cpp_client import CppClient
 from golive.identity import build_credential
 from golive.publisher import EventPublisher
-from golive.app_settings import current_settings
 
 
 @cache

@@ -23,7 +23,6 @@ from golive.function_names import (
     START_ACTIVITY,
 )
 from golive.operation import OperationSnapshot, Outcome
-from golive.policy import PollPolicy, RetryPolicy
 from orchestrators.state import FINISHED, POLLING, PUBLISHING, STARTING, GoLiveState
 
 Steps = Generator[Any, Any, Any]
@@ -62,21 +61,10 @@ class GoLiveRun:
         self.context = context
         self.state = state
         config = state.config
-        self.poll_policy = PollPolicy(
-            initial=timedelta(seconds=config.poll_initial_seconds),
-            maximum=timedelta(seconds=config.poll_max_seconds),
-            factor=config.poll_backoff_factor,
-        )
-        self.transient_policy = RetryPolicy(
-            initial=timedelta(seconds=config.transient_retry_initial_seconds),
-            maximum=timedelta(seconds=config.transient_retry_max_seconds),
-            max_attempts=config.start_max_attempts,
-        )
-        self.publish_policy = RetryPolicy(
-            initial=timedelta(seconds=config.publish_retry_initial_seconds),
-            maximum=timedelta(seconds=config.publish_retry_max_seconds),
-            max_attempts=None,
-        )
+        self.poll_policy = config.poll_policy()
+        self.start_policy = config.start_retry_policy()
+        self.poll_retry_policy = config.poll_retry_policy()
+        self.publish_policy = config.publish_retry_policy()
         self.deadline = _parse_time(state.deadline)
         self.iterations = 0
 
@@ -96,7 +84,8 @@ class GoLiveRun:
             result = yield from self.call(START_ACTIVITY, {"request": self.state.request.to_dict()})
             kind = result.get("kind")
             if kind == "accepted":
-                self.state = replace(self.state, phase=POLLING, operation_url=result["operationUrl"])
+                url = result["operationUrl"]
+                self.state = replace(self.state, phase=POLLING, operation_url=url)
                 return None
             if kind == "rejected":
                 return Ending(events.REJECTED, rejection=_rejection(result))
@@ -104,13 +93,13 @@ class GoLiveRun:
                 return Ending(events.FAILED, reason=_unsafe_reason(result))
             attempts = self.state.start_attempts + 1
             self.state = replace(self.state, start_attempts=attempts)
-            if self.transient_policy.exhausted(attempts):
+            if self.start_policy.exhausted(attempts):
                 return Ending(
                     events.FAILED,
                     reason=f"CPP did not accept the go-live after {attempts} attempts; "
                     f"last error: {result.get('reason')}",
                 )
-            delay = self.transient_policy.delay(attempts, _retry_after(result))
+            delay = self.start_policy.delay(attempts, _retry_after(result))
             ending = yield from self.pause(self.now() + delay)
             if ending is not None:
                 return ending
@@ -128,11 +117,12 @@ class GoLiveRun:
             elif kind == "rejected":
                 return (yield from self.finish(_poll_refused(result)))
             elif kind == "unsafeLocation":
-                return (yield from self.finish(Ending(events.FAILED, reason=_unsafe_reason(result))))
+                ending = Ending(events.FAILED, reason=_unsafe_reason(result))
+                return (yield from self.finish(ending))
             else:
                 failures = self.state.poll_failures + 1
                 self.state = replace(self.state, poll_failures=failures)
-                delay = self.transient_policy.delay(failures, _retry_after(result))
+                delay = self.poll_retry_policy.delay(failures, _retry_after(result))
             if self.now() >= self.deadline:
                 return (yield from self.finish(Ending(events.TIMED_OUT)))
             ending = yield from self.pause(self.now() + delay)
@@ -159,7 +149,7 @@ class GoLiveRun:
         if snapshot.outcome == Outcome.SUCCEEDED:
             return Ending(events.SUCCEEDED)
         if snapshot.outcome == Outcome.FAILED:
-            return Ending(events.FAILED, error=_operation_error(snapshot))
+            return Ending(events.FAILED, error=events.error_details(snapshot))
         if snapshot.outcome == Outcome.CANCELED:
             return Ending(events.CANCELED, reason="the operation was canceled in CPP")
         return None
@@ -213,11 +203,12 @@ class GoLiveRun:
             return Ending(events.CANCELED, reason=reason)
         attempts = 0
         while True:
-            result = yield from self.call(CANCEL_ACTIVITY, {"request": self.state.request.to_dict()})
+            request = {"request": self.state.request.to_dict()}
+            result = yield from self.call(CANCEL_ACTIVITY, request)
             attempts += 1
-            if result.get("kind") != "transient" or self.transient_policy.exhausted(attempts):
+            if result.get("kind") != "transient" or self.start_policy.exhausted(attempts):
                 break
-            delay = self.transient_policy.delay(attempts, _retry_after(result))
+            delay = self.start_policy.delay(attempts, _retry_after(result))
             yield self.context.create_timer(self.now() + delay)
         return Ending(events.CANCELED, reason=f"{reason}; CPP cancel: {_describe(result)}")
 
@@ -235,7 +226,7 @@ class GoLiveRun:
     def publish(self, event: dict[str, Any]) -> Steps:
         """Publish with backoff until Event Grid accepts it or the give-up window passes."""
         first_try = self.now()
-        give_up_at = first_try + timedelta(seconds=self.state.config.publish_give_up_seconds)
+        give_up_at = first_try + self.state.config.publish_give_up
         attempts = 0
         while True:
             result = yield from self.call(PUBLISH_ACTIVITY, {"event": event})
@@ -268,6 +259,7 @@ class GoLiveRun:
             started_at=self.state.started_at or self.now().isoformat(),
             finished_at=finished_at.isoformat() if finished_at else None,
             polls=self.state.polls,
+            deadline=self.state.deadline,
         )
 
     def show(self, *, next_poll_at: datetime | None, outcome: str | None = None) -> None:
@@ -281,7 +273,7 @@ class GoLiveRun:
             }
             for step in (snapshot.get("steps") or [])
         ][:20]
-        current = next((s for s in steps if (s["status"] or "").lower() != "complete"), None)
+        current = OperationSnapshot.from_dict(snapshot).current_step if snapshot else None
         self.context.set_custom_status(
             {
                 "phase": self.state.phase,
@@ -290,7 +282,7 @@ class GoLiveRun:
                 "correlationId": self.state.request.correlation_id,
                 "operationLocation": self.state.operation_url,
                 "cppStatus": snapshot.get("status"),
-                "currentStep": current["name"] if current else None,
+                "currentStep": (current.name or current.id) if current else None,
                 "steps": steps,
                 "polls": self.state.polls,
                 "startAttempts": self.state.start_attempts,
@@ -359,20 +351,6 @@ def _poll_refused(result: dict[str, Any]) -> Ending:
         reason=f"CPP refused to report the operation (HTTP {result.get('httpStatus')})",
         error={"code": result.get("code"), "message": result.get("message")},
     )
-
-
-def _operation_error(snapshot: OperationSnapshot) -> dict[str, Any]:
-    """The failing step and its messages, or the operation's own error."""
-    failing = next(
-        (s for s in snapshot.steps if (s.status or "").lower() in {"failed", "rejected"}), None
-    )
-    error = dict(snapshot.error or {})
-    return {
-        "code": error.get("code"),
-        "message": error.get("message"),
-        "step": failing.name if failing else None,
-        "messages": [m.text for m in failing.messages] if failing else [],
-    }
 
 
 def _describe(result: dict[str, Any]) -> str:
