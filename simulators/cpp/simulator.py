@@ -111,6 +111,19 @@ class CppSimulator(Simulator):
                 raise KeyError(f"offer {publisher}/{offer} is not known to the simulator")
             state.faults.add(fault)
 
+    def fail_next(
+        self,
+        count: int = 1,
+        *,
+        status: int = 503,
+        on: FaultTarget = "operation",
+        publisher: str | None = None,
+        offer: str | None = None,
+    ) -> None:
+        """Shorthand: answer the next `count` matching requests with `status`."""
+        fault = Fault.server_errors(status, times=count, on=on)
+        self.inject_fault(fault, publisher=publisher, offer=offer)
+
     def token(self) -> str:
         """A valid bearer token for this API, for tests that skip the identity simulator."""
         return self.authority.token_for(CPP_AUDIENCE)

@@ -302,6 +302,16 @@ def test_injected_faults_apply_to_every_offer(client: CppClient, cpp: CppSimulat
     assert client.golive("contoso", "two").status_code == 202
 
 
+def test_fail_next_targets_one_offer(client: CppClient, cpp: CppSimulator) -> None:
+    accepted = client.golive("contoso", "one")
+    other = client.golive("contoso", "two")
+    cpp.fail_next(2, status=500, publisher="contoso", offer="one")
+    assert [client.poll(accepted).status_code for _ in range(3)] == [500, 500, 200]
+    assert client.poll(other).status_code == 200
+    with pytest.raises(KeyError):
+        cpp.fail_next(publisher="contoso", offer="missing-offer")
+
+
 # -- composition ---------------------------------------------------------------------------
 
 
