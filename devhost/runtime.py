@@ -202,6 +202,13 @@ class DurableRuntime:
         return status_of(record, show_input=show_input, history=history,
                          show_history_output=show_history_output)
 
+    def raw_history(self, instance_id: str) -> list[dict[str, Any]]:
+        """The current execution's history exactly as the SDK replays it (tests, debugging)."""
+        with self._lock:
+            cached = self._histories.get(instance_id)
+            texts = list(cached) if cached is not None else self._db.history(instance_id)
+        return [json.loads(text) for text in texts]
+
     def query(self, *, runtime_status: list[str] | None = None,
               created_from: datetime | None = None, created_to: datetime | None = None,
               instance_id_prefix: str | None = None) -> list[dict[str, Any]]:
@@ -304,10 +311,25 @@ class DurableRuntime:
 
     def _jump_virtual_clock(self) -> bool:
         advance = getattr(self.clock, "advance_to", None)
-        if advance is None or not self._timers or not self._idle():
+        if advance is None or not self._idle():
+            return False
+        self._drop_dead_timers()
+        if not self._timers:
             return False
         advance(self._timers[0][0])
         return True
+
+    def _drop_dead_timers(self) -> None:
+        """Forget due times of finished instances: time need not pass for nobody."""
+        dead: list[Message] = []
+        while self._timers and not self._is_live(self._timers[0][2]):
+            dead.append(heapq.heappop(self._timers)[2])
+        self._discard(dead)
+
+    def _is_live(self, message: Message) -> bool:
+        record = self._records.get(message.instance_id)
+        return (record is not None and not record.is_terminal
+                and message.execution_id in (None, record.execution_id))
 
     def _idle(self) -> bool:
         return not (self._ready or self._running or self._activity_queue

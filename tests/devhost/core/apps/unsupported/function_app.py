@@ -1,0 +1,16 @@
+"""An app with a binding devhost cannot run: loading it must fail by name."""
+
+import azure.functions as func
+import azure.durable_functions as df
+
+app = df.DFApp()
+
+
+@app.orchestration_trigger(context_name="context")
+def fine(context: df.DurableOrchestrationContext):
+    return None
+
+
+@app.timer_trigger(arg_name="tick", schedule="0 */5 * * * *")
+def every_five_minutes(tick: func.TimerRequest) -> None:
+    return None
