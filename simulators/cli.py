@@ -184,7 +184,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    with simulator:
+    try:
+        simulator.start()
+    except RuntimeError as error:
+        print(f"error: {error}: {error.__cause__}", file=sys.stderr)
+        return 2
+    try:
         print(f"{simulator.name} simulator listening on {simulator.base_url}", flush=True)
         if isinstance(simulator, IdentitySimulator):
             print(f"IDENTITY_ENDPOINT={simulator.endpoint}", flush=True)
@@ -192,4 +197,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"topic endpoint: {simulator.endpoint}", flush=True)
         while not stop.wait(0.5):
             pass
+    finally:
+        simulator.stop()
     return 0

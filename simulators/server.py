@@ -169,7 +169,11 @@ class Simulator:
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await runner.setup()
         site = web.TCPSite(runner, self._host, self._port)
-        await site.start()
+        try:
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
         self._runner = runner
         host, port = runner.addresses[0][:2]
         self._base_url = f"http://{host}:{port}"

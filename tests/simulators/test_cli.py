@@ -14,7 +14,7 @@ from azure.core.credentials import AzureKeyCredential
 from azure.core.messaging import CloudEvent
 from azure.eventgrid import EventGridPublisherClient
 
-from simulators import CPP_AUDIENCE, TokenAuthority
+from simulators import CPP_AUDIENCE, EventGridSimulator, TokenAuthority
 
 ROOT = Path(__file__).resolve().parents[2]
 SIGNING_KEY = "cli-test-signing-key"
@@ -124,3 +124,18 @@ def test_a_bad_scenarios_file_is_refused_at_start(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "nonsense" in result.stderr
+
+
+def test_a_port_in_use_is_reported() -> None:
+    with EventGridSimulator() as taken:
+        port = taken.base_url.rsplit(":", 1)[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "simulators", "eventgrid", "--port", port],
+            cwd=ROOT,
+            env={**os.environ, "SIMULATORS_EVENTGRID_KEY": "k"},
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert result.returncode == 2
+    assert "address already in use" in result.stderr
