@@ -97,26 +97,28 @@ def run_devhost(
     env: Mapping[str, str] | None = None,
     state_path: Path | str | None = None,
     port: int = 0,
+    clock: Clock | None = None,
 ) -> Iterator[RunningDevhost]:
     """Load the app in `app_dir` and serve it on 127.0.0.1 until the block ends.
 
     `env` is set in os.environ (and restored afterwards) before the app is imported;
     local.settings.json Values fill in what is still unset. With `virtual_time` the
     runtime uses a VirtualClock that jumps to the next timer whenever nothing can run.
+    Pass `clock` to share one clock with in-process simulators started before devhost.
     """
     directory = Path(app_dir).resolve()
     with _environment(dict(env or {}), directory):
         registry = load_app(directory)
-        clock: Clock = VirtualClock() if virtual_time else WallClock()
+        runtime_clock = clock or (VirtualClock() if virtual_time else WallClock())
         host = DevHost(
             registry,
-            clock=clock,
+            clock=runtime_clock,
             state_path=Path(state_path) if state_path is not None else None,
             port=port,
         )
         run_on_loop(host.start(), START_TIMEOUT)
         try:
-            yield RunningDevhost(host.base_url, clock, host.runtime, registry, host)
+            yield RunningDevhost(host.base_url, runtime_clock, host.runtime, registry, host)
         finally:
             run_on_loop(host.stop(), START_TIMEOUT)
 
