@@ -1,0 +1,139 @@
+"""`python -m demo run` (make run) and `python -m demo serve` (make serve).
+
+run:   one go-live sent through the queue, as an upstream system would, for an offer
+       whose CPP operation takes three simulated days and blocks at certification for
+       half a day; live progress; the ActionRequired and completion events; exit 0.
+serve: the same stack kept running for trying the HTTP routes by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+import time
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from demo.stack import LocalStack, run_local_stack
+from simulators.cpp import Scenario
+
+PUBLISHER = "contoso"
+OFFER = "contoso-analytics"
+DEMO_SCENARIO = Scenario(
+    duration=timedelta(days=3), blocked_step="certification", blocked_for=timedelta(hours=12)
+)
+WALL_LIMIT_SECONDS = 50.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m demo", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["run", "serve"])
+    parser.add_argument("--port", type=int, default=None,
+                        help="devhost port (serve: 7071 by default; run: any free port)")
+    parser.add_argument("--real-time", action="store_true",
+                        help="serve only: run timers on the wall clock instead of virtual time")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.command == "run":
+        return run_demo(args.port or 0)
+    return serve(args.port if args.port is not None else 7071, virtual_time=not args.real_time)
+
+
+def run_demo(port: int) -> int:
+    say("starting Azurite, the CPP / Event Grid / managed-identity simulators and devhost "
+        "(virtual time)...")
+    with run_local_stack(scenarios={(PUBLISHER, OFFER): DEMO_SCENARIO}, port=port) as stack:
+        say(f"devhost serving the app at {stack.base_url}")
+        request_id = f"demo-{uuid.uuid4().hex[:8]}"
+        message = {"publisherId": PUBLISHER, "offerId": OFFER, "requestId": request_id,
+                   "correlationId": "make-run"}
+        say(f"queue {stack.queue_name} <- {json.dumps(message)}")
+        stack.send_go_live(message)
+        return follow(stack)
+
+
+def follow(stack: LocalStack) -> int:
+    """Print progress as it changes and each event as Event Grid receives it."""
+    started_wall = time.monotonic()
+    started_sim = stack.clock.now()
+    last_line = ""
+    printed_events = 0
+    while time.monotonic() - started_wall < WALL_LIMIT_SECONDS:
+        status = stack.status(PUBLISHER, OFFER)
+        if status is not None:
+            line = progress_line(status)
+            if line != last_line:
+                elapsed = stack.clock.now() - started_sim
+                say(f"[sim +{format_elapsed(elapsed)}] {line}")
+                last_line = line
+        events = stack.eventgrid.events
+        for event in events[printed_events:]:
+            show_event(event)
+        printed_events = len(events)
+        if status and status.get("runtimeStatus") in {"Completed", "Failed", "Terminated"}:
+            wall = time.monotonic() - started_wall
+            say(f"done: {status['runtimeStatus']}, outcome {status.get('outcome')}, "
+                f"{status.get('polls')} polls, {format_elapsed(stack.clock.now() - started_sim)} "
+                f"simulated in {wall:.1f} s")
+            return 0 if status["runtimeStatus"] == "Completed" else 1
+        time.sleep(0.1)
+    say(f"the go-live did not finish within {WALL_LIMIT_SECONDS:.0f} s")
+    return 1
+
+
+def progress_line(status: dict[str, Any]) -> str:
+    polls = status.get("polls") or 0
+    return (f"phase={status.get('phase')} cpp={status.get('cppStatus')} "
+            f"step={status.get('currentStep')} polls={polls - polls % 25 if polls > 25 else polls}")
+
+
+def show_event(event: dict[str, Any]) -> None:
+    data = event.get("data") or {}
+    say(f"EVENT {event.get('type')} id={event.get('id')} subject={event.get('subject')}")
+    condition = data.get("condition")
+    if condition:
+        say(f"      needs a person: step={condition.get('step')} status={condition.get('status')}"
+            f" message={condition.get('message')!r}")
+    else:
+        say(f"      cppStatus={data.get('cppStatus')} polls={data.get('polls')} "
+            f"started={data.get('startedAt')} finished={data.get('finishedAt')}")
+
+
+def serve(port: int, *, virtual_time: bool) -> int:
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+    with run_local_stack(port=port, virtual_time=virtual_time) as stack:
+        base = stack.base_url
+        say(f"devhost: {base}  ({'virtual' if virtual_time else 'real'} time)")
+        say(f"CPP simulator: {stack.cpp.base_url}  Event Grid: {stack.eventgrid.endpoint}")
+        say(f"Durable API:   {base}/runtime/webhooks/durabletask/instances")
+        say("try (offer-id words choose the CPP scenario, see docs/simulators.md):")
+        say(f"  curl -i -X POST {base}/api/golive/contoso/demo-offer-slow-blocked")
+        say(f"  curl -s {base}/api/golive/contoso/demo-offer-slow-blocked")
+        say(f"  curl -i -X POST {base}/api/golive/contoso/demo-offer-slow-blocked/cancel "
+            "-d '{\"cancelOperation\": true}'")
+        say(f"  curl -s {stack.eventgrid.endpoint}   # events received")
+        say("Ctrl-C stops everything.")
+        stopping.wait()
+    return 0
+
+
+def format_elapsed(delta: timedelta) -> str:
+    hours, rest = divmod(int(delta.total_seconds()), 3600)
+    days, hours = divmod(hours, 24)
+    return f"{days}d{hours:02d}h{rest // 60:02d}m"
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
