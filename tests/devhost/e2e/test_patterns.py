@@ -2,43 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 import requests
 
-from devhost.testing import RunningDevhost, run_devhost
+from devhost.testing import RunningDevhost, devhost_fixture
 from tests.devhost.e2e.helpers import APPS, eventually, fill, follow, start, status
 
-
-@pytest.fixture(scope="module")
-def fan_out() -> Iterator[RunningDevhost]:
-    with run_devhost(APPS / "fan_out") as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def monitor() -> Iterator[RunningDevhost]:
-    with run_devhost(APPS / "monitor") as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def sub_orchestration() -> Iterator[RunningDevhost]:
-    with run_devhost(APPS / "sub_orchestration") as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def retries() -> Iterator[RunningDevhost]:
-    with run_devhost(APPS / "retries") as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def failures() -> Iterator[RunningDevhost]:
-    with run_devhost(APPS / "failures") as running:
-        yield running
+fan_out = devhost_fixture(APPS / "fan_out")
+monitor = devhost_fixture(APPS / "monitor")
+sub_orchestration = devhost_fixture(APPS / "sub_orchestration")
+retries = devhost_fixture(APPS / "retries")
+failures = devhost_fixture(APPS / "failures")
 
 
 def test_fan_out_fan_in_with_120_parallel_activities(fan_out: RunningDevhost) -> None:

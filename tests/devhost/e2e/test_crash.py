@@ -1,0 +1,61 @@
+"""Kill devhost with SIGKILL mid-run, again and again; every instance still completes right."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from tests.devhost.e2e.helpers import APPS, follow, start
+from tests.devhost.e2e.process import DevhostProcess
+
+APP = APPS / "crash"
+JOBS = {f"job-{seed}": {"seed": seed, "steps": 12, "fan": 24} for seed in (1, 2, 3)}
+KILL_AFTER_SECONDS = (0.7, 0.9, 0.7)  # of run time after each start; not asserted on
+
+
+def expected(job: dict[str, int]) -> dict[str, Any]:
+    """What slow_job computes, worked out independently of devhost."""
+    chain, value = [], job["seed"]
+    for step in range(job["steps"]):
+        value = value * 2 + step
+        chain.append(value)
+    return {"chain": chain, "fan_total": sum(n * n for n in range(job["fan"]))}
+
+
+def status_url(base_url: str, instance_id: str) -> str:
+    return f"{base_url}/runtime/webhooks/durabletask/instances/{instance_id}"
+
+
+def unfinished(base_url: str) -> list[str]:
+    return [
+        instance_id for instance_id in JOBS
+        if requests.get(status_url(base_url, instance_id), timeout=10).status_code == 202
+    ]
+
+
+def test_instances_survive_repeated_sigkill(tmp_path: Path) -> None:
+    state = tmp_path / "devhost.sqlite"
+    child = DevhostProcess(APP, "--port", "0", "--state", str(state))
+    try:
+        base_url = child.wait_listening()
+        for instance_id, job in JOBS.items():
+            start(base_url, "slow_job", job, instance_id=instance_id)
+        for pause in KILL_AFTER_SECONDS:
+            time.sleep(pause)
+            running_at_kill = unfinished(base_url)
+            child.kill()
+            # The crash must land mid-run, or this test would prove nothing.
+            assert running_at_kill, "every job finished before the kill"
+            child.close()
+            child = DevhostProcess(APP, "--port", "0", "--state", str(state))
+            base_url = child.wait_listening()
+        for instance_id, job in JOBS.items():
+            final = follow(status_url(base_url, instance_id), timeout=120)
+            assert final["runtimeStatus"] == "Completed", final
+            assert final["output"] == expected(job)
+            assert final["input"] == job
+    finally:
+        child.close()
