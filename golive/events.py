@@ -72,7 +72,8 @@ class EventValidationError(ValueError):
 
 def event_id(instance_id: str, run_id: str, event_type: str, discriminator: str = "") -> str:
     """A uuid5 of what identifies the event: a re-run activity gets the same id."""
-    name = "\n".join((instance_id, run_id, event_type, discriminator))
+    # A JSON array keeps the parts apart whatever characters they contain.
+    name = json.dumps([instance_id, run_id, event_type, discriminator], separators=(",", ":"))
     return str(uuid.uuid5(_EVENT_ID_NAMESPACE, name))
 
 
