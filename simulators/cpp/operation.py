@@ -88,6 +88,8 @@ class Operation:
     def locator(self, base_url: str) -> tuple[str, str]:
         """The header a 202 carries: relative `Location` or absolute `Operation-Location`."""
         relative = f"{self.path()}?api-version={API_VERSION}"
+        if self.scenario.foreign_origin is not None:
+            return "Operation-Location", self.scenario.foreign_origin.rstrip("/") + relative
         if self.scenario.operation_header == "Operation-Location":
             return "Operation-Location", base_url + relative
         return "Location", relative

@@ -138,6 +138,9 @@ class Scenario:
     running_status: str = "running"
     location: LocationForm = "migrated"
     operation_header: OperationHeader = "Location"
+    # An absolute operation URL on another origin (e.g. a host that must never see the
+    # token): makes the 202 carry `Operation-Location: {foreign_origin}{path}`.
+    foreign_origin: str | None = None
     array_body: bool = False
     honour_cancel: bool = True
     faults: tuple[Fault, ...] = field(default_factory=tuple)
