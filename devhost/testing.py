@@ -85,8 +85,12 @@ def _environment(overrides: Mapping[str, str], app_dir: Path) -> Iterator[None]:
         apply_values(setting_values(app_dir), os.environ)
         yield
     finally:
-        os.environ.clear()
-        os.environ.update(saved)
+        # Undo key by key: other devhosts on the shared loop may be reading the environment.
+        for key in set(os.environ) - set(saved):
+            os.environ.pop(key, None)
+        for key, value in saved.items():
+            if os.environ.get(key) != value:
+                os.environ[key] = value
 
 
 @contextlib.contextmanager

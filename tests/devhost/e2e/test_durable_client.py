@@ -193,3 +193,56 @@ def test_status_while_running_is_202_with_location(devhost: RunningDevhost) -> N
     assert bad.status_code == 400
     requests.post(fill(links["terminatePostUri"], text="cleanup"), timeout=10)
     follow(links["statusQueryGetUri"])
+
+
+def test_public_http_api_start_and_wait(devhost: RunningDevhost) -> None:
+    api = f"{devhost.base_url}{WEBHOOKS}"
+    response = requests.post(
+        f"{api}/orchestrators/chain?timeout=30&pollingInterval=0.05", json=["Baku"], timeout=60
+    )
+    assert response.status_code == 200
+    assert response.json() == ["Hello Baku!", "HELLO BAKU!"]
+
+
+def test_public_http_api_restart_reuses_the_input(devhost: RunningDevhost) -> None:
+    links = start(devhost.base_url, "chain", ["Lagos"])
+    follow(links["statusQueryGetUri"])
+    restarted = requests.post(links["restartPostUri"], timeout=10)
+    assert restarted.status_code == 202
+    again = restarted.json()
+    assert again["id"] != links["id"]
+    assert follow(again["statusQueryGetUri"])["output"] == ["Hello Lagos!", "HELLO LAGOS!"]
+
+
+def test_public_http_api_paging_and_filtered_purge(devhost: RunningDevhost) -> None:
+    api = f"{devhost.base_url}{WEBHOOKS}"
+    prefix = f"page-{uuid.uuid4().hex[:6]}-"
+    for n in range(3):
+        follow(start(devhost.base_url, "chain", [str(n)], instance_id=f"{prefix}{n}")
+               ["statusQueryGetUri"])
+    first = requests.get(f"{api}/instances?instanceIdPrefix={prefix}&top=2", timeout=10)
+    token = first.headers["x-ms-continuation-token"]
+    assert [s["instanceId"] for s in first.json()] == [f"{prefix}0", f"{prefix}1"]
+    second = requests.get(f"{api}/instances?instanceIdPrefix={prefix}&top=2",
+                          headers={"x-ms-continuation-token": token}, timeout=10)
+    assert [s["instanceId"] for s in second.json()] == [f"{prefix}2"]
+    assert not second.headers["x-ms-continuation-token"]
+
+    assert requests.delete(f"{api}/instances", timeout=10).status_code == 400
+    waiting = start(devhost.base_url, "wait_for_go", None)
+    eventually(lambda: _running(devhost, waiting["id"]), what="instance running")
+    purged = requests.delete(
+        f"{api}/instances?createdTimeFrom=2000-01-01T00:00:00Z&runtimeStatus=Running", timeout=10
+    )
+    assert purged.status_code == 200
+    assert purged.json()["instancesDeleted"] >= 1
+    assert requests.get(waiting["statusQueryGetUri"], timeout=10).status_code == 404
+    assert requests.get(f"{api}/instances/{prefix}0", timeout=10).status_code == 200
+
+
+def test_suspend_is_reported_as_not_supported(devhost: RunningDevhost) -> None:
+    links = start(devhost.base_url, "wait_for_go", None)
+    eventually(lambda: _running(devhost, links["id"]), what="instance running")
+    assert requests.post(fill(links["suspendPostUri"], text="x"), timeout=10).status_code == 501
+    requests.post(fill(links["terminatePostUri"], text="cleanup"), timeout=10)
+    follow(links["statusQueryGetUri"])
