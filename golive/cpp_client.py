@@ -38,6 +38,7 @@ from golive.go_live_request import GoLiveRequest
 from golive.http_headers import parse_retry_after
 from golive.netloc import Origin, origin_of
 from golive.operation import OperationFormatError, parse_operation
+from golive.settings import Settings
 
 __all__ = [
     "API_VERSION",
@@ -161,6 +162,16 @@ class CppClient:
         self._own_session = session is None
         self._session = session if session is not None else requests.Session()
 
+    @classmethod
+    def from_settings(cls, settings: Settings, credential: TokenCredential) -> CppClient:
+        """The client the app's settings describe (base URL, scope, timeout)."""
+        return cls(
+            settings.cpp_base_url,
+            credential,
+            settings.cpp_scope,
+            settings.cpp_request_timeout_seconds,
+        )
+
     def close(self) -> None:
         if self._own_session:
             self._session.close()
@@ -248,8 +259,9 @@ class CppClient:
 
     def _call(self, method: str, url: str) -> _Answer | Transient:
         """Send one request with the bearer token; transport trouble becomes Transient."""
-        # The last line of defence: whatever built `url`, the token goes nowhere else.
-        resolve_operation_url(self._base_url, url)
+        # The last line of defence: whatever built `url`, the token goes nowhere else, and
+        # what is sent is the URL exactly as checked.
+        url = resolve_operation_url(self._base_url, url)
         try:
             token = self._credential.get_token(self._scope).token
         except AzureError as error:

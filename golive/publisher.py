@@ -21,6 +21,7 @@ from azure.eventgrid import EventGridPublisherClient
 
 from golive.http_headers import parse_retry_after
 from golive.netloc import is_loopback_host
+from golive.settings import Settings
 
 __all__ = [
     "EventPublisher",
@@ -136,6 +137,13 @@ class EventPublisher:
         self._loopback_http = loopback_http
         self._timeout = timeout
         self._client = EventGridPublisherClient(endpoint, auth)
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, credential: TokenCredential | None
+    ) -> EventPublisher:
+        """The publisher the app's settings describe (endpoint, and key if one is set)."""
+        return cls(settings.eventgrid_endpoint, settings.eventgrid_key, credential)
 
     def close(self) -> None:
         self._client.close()
