@@ -126,6 +126,7 @@ class DurableRuntime:
         self._activity_pool = ThreadPoolExecutor(
             self.activity_workers, thread_name_prefix="devhost-activity")
         loaded = self._store.load()
+        self._resume_virtual_time(loaded.instances)
         with self._lock:
             self._records = {r.instance_id: r for r in loaded.instances}
             self._histories = loaded.histories
@@ -136,6 +137,12 @@ class DurableRuntime:
             else:
                 heapq.heappush(self._timers, (message.visible_at, message.id, message))
         self._pump_task = self._loop.create_task(self._pump(), name="devhost-pump")
+
+    def _resume_virtual_time(self, instances: list[InstanceRecord]) -> None:
+        """A virtual clock restarted on a state file must not run behind what it recorded."""
+        advance = getattr(self.clock, "advance_to", None)
+        if advance is not None and instances:
+            advance(max(r.last_updated_time for r in instances))
 
     async def stop(self) -> None:
         """Stop dispatching; let episodes in flight commit, abandon running activities.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -11,7 +12,7 @@ from devhost.runtime import DurableRuntime, InstanceNotFoundError, InstanceNotRu
 from tests.devhost.core.helpers import EPOCH, run, running, wait_until
 
 
-def _status(runtime: DurableRuntime, instance_id: str) -> dict:  # type: ignore[type-arg]
+def _status(runtime: DurableRuntime, instance_id: str) -> dict[str, Any]:
     status = runtime.get_status(instance_id)
     assert status is not None
     return status

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from devhost.clock import VirtualClock
 from tests.devhost.core.helpers import EPOCH, history, run, running, start_and_wait
@@ -10,7 +11,7 @@ from tests.devhost.core.helpers import EPOCH, history, run, running, start_and_w
 TASK_SCHEDULED, TASK_COMPLETED, TASK_FAILED, TIMER_CREATED, TIMER_FIRED = 4, 5, 6, 10, 11
 
 
-def _shape(events: list[dict]) -> list[tuple[int, int]]:  # type: ignore[type-arg]
+def _shape(events: list[dict[str, Any]]) -> list[tuple[int, int]]:
     """(event type, task id) of the scheduling and completion events, in order."""
     keyed = {TASK_SCHEDULED: "EventId", TIMER_CREATED: "EventId", TASK_COMPLETED:
              "TaskScheduledId", TASK_FAILED: "TaskScheduledId", TIMER_FIRED: "TimerId"}
@@ -78,7 +79,8 @@ def test_uncaught_orchestrator_error_fails_the_instance_with_its_message() -> No
         async with running("failures") as runtime:
             status = await start_and_wait(runtime, "uncaught")
             assert status["runtimeStatus"] == "Failed"
-            assert status["output"] == "Orchestrator function 'uncaught' failed: the orchestrator gave up"
+            assert status["output"] == (
+                "Orchestrator function 'uncaught' failed: the orchestrator gave up")
             assert "$OutOfProcData$" not in status["output"]
             assert status["customStatus"] == "about to fail"
     run(body)
@@ -89,11 +91,13 @@ def test_activity_failure_is_raised_inside_the_orchestrator() -> None:
         async with running("failures") as runtime:
             status = await start_and_wait(runtime, "activity_error")
             caught = status["output"]["caught"]
-            assert caught.startswith("Activity function 'explode' failed: KeyError: 'boom happened'")
+            reason = "Activity function 'explode' failed: KeyError: 'boom happened'"
+            assert caught.startswith(reason)
             assert "Traceback" in caught  # the details follow the reason
             uncaught = await start_and_wait(runtime, "activity_error_uncaught")
             assert uncaught["runtimeStatus"] == "Failed"
-            assert "Activity function 'explode' failed: KeyError: 'bang happened'" in uncaught["output"]
+            reason = "Activity function 'explode' failed: KeyError: 'bang happened'"
+            assert reason in uncaught["output"]
     run(body)
 
 

@@ -20,12 +20,11 @@ def retry_until_third(context: df.DurableOrchestrationContext):
 def retry_exhausted(context: df.DurableOrchestrationContext):
     options = df.RetryOptions(first_retry_interval_in_milliseconds=1_000,
                               max_number_of_attempts=2)
+    caught: str | None = None
     try:
         yield context.call_activity_with_retry("always_fails", options, "x")
     except Exception as exc:
         caught = str(exc)
-    else:
-        caught = None
     after = yield context.call_activity("echo", "after")
     return {"caught": caught, "after": after}
 
@@ -74,3 +73,16 @@ def always_fails(value: str) -> None:
 @app.activity_trigger(input_name="value")
 def echo(value: str) -> str:
     return value
+
+
+@app.orchestration_trigger(context_name="context")
+def race_retry(context: df.DurableOrchestrationContext):
+    """A retrying task raced against a plain one; the loser keeps retrying in the background."""
+    options = df.RetryOptions(first_retry_interval_in_milliseconds=1_000,
+                              max_number_of_attempts=3)
+    retried = context.call_activity_with_retry("flaky", options, "race")
+    fast = context.call_activity("echo", "fast")
+    winner = yield context.task_any([retried, fast])
+    after = yield context.call_activity("echo", "after")
+    late = yield retried
+    return {"winner": winner.result, "after": after, "late": late}

@@ -1,7 +1,7 @@
 """An app with a binding devhost cannot run: loading it must fail by name."""
 
-import azure.functions as func
 import azure.durable_functions as df
+import azure.functions as func
 
 app = df.DFApp()
 
