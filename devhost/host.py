@@ -89,6 +89,7 @@ class DevHost:
     async def start(self) -> None:
         """Recover and start the runtime, listen, then begin polling queues."""
         loop = asyncio.get_running_loop()
+        _forget_foreign_sdk_session(loop)
         _hosts_per_loop[loop] = _hosts_per_loop.get(loop, 0) + 1
         self._started = True
         try:
@@ -134,6 +135,13 @@ def _thread_count(environ: Mapping[str, str]) -> int | None:
     """PYTHON_THREADPOOL_THREAD_COUNT, as the Python worker reads it."""
     value = environ.get("PYTHON_THREADPOOL_THREAD_COUNT")
     return int(value) if value and value.isdigit() and int(value) > 0 else None
+
+
+def _forget_foreign_sdk_session(loop: asyncio.AbstractEventLoop) -> None:
+    """Drop an SDK session left bound to another (likely closed) loop by earlier code."""
+    session = http_utils._client_session
+    if session is not None and getattr(session, "_loop", loop) is not loop:
+        http_utils._client_session = None
 
 
 async def _release_sdk_session() -> None:
