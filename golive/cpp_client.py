@@ -35,7 +35,7 @@ from golive.cpp_results import (
     start_result_from_dict,
 )
 from golive.go_live_request import GoLiveRequest
-from golive.http_headers import parse_retry_after
+from golive.http_headers import parse_retry_after, retry_after_seconds
 from golive.netloc import Origin, origin_of
 from golive.operation import OperationFormatError, parse_operation
 from golive.settings import Settings
@@ -227,7 +227,7 @@ class CppClient:
                 reason=f"CPP answered {answer.status} with an unreadable operation ({error})",
                 http_status=answer.status,
             )
-        retry_after = parse_retry_after(answer.headers.get("Retry-After"))
+        retry_after = retry_after_seconds(answer.headers)
         return OperationStatus(snapshot=snapshot, retry_after_seconds=retry_after)
 
     def cancel_go_live(self, publisher_id: str, offer_id: str) -> CancelResult:
@@ -325,7 +325,7 @@ def _classify_failure(answer: _Answer) -> Rejected | Transient:
     code, message = _error_body(answer)
     status = answer.status
     if status in (408, 429) or status >= 500:
-        retry_after = parse_retry_after(answer.headers.get("Retry-After"))
+        retry_after = retry_after_seconds(answer.headers)
         return Transient(
             reason=f"CPP answered {status} {code}: {message}",
             retry_after_seconds=retry_after,

@@ -19,7 +19,7 @@ from azure.core.exceptions import AzureError, HttpResponseError
 from azure.core.messaging import CloudEvent
 from azure.eventgrid import EventGridPublisherClient
 
-from golive.http_headers import parse_retry_after
+from golive.http_headers import retry_after_seconds
 from golive.netloc import is_loopback_host
 from golive.settings import Settings
 
@@ -203,7 +203,7 @@ def _http_failure(error: HttpResponseError) -> PublishFailed:
     retry_after = None
     if response is not None:
         headers = getattr(response, "headers", None) or {}
-        retry_after = parse_retry_after(headers.get("Retry-After"))
+        retry_after = retry_after_seconds(headers)
     transient = status in (408, 429) or status >= 500
     assert answered is not None
     reason = f"Event Grid answered {status}: {_clip(answered.message or answered.reason or '')}"

@@ -90,7 +90,10 @@ class LocalServer:
                     self.connection.close()
                     self.close_connection = True
                     return
-                self.send_response(reply.status)
+                if "Date" in reply.headers:
+                    self.send_response_only(reply.status)  # the reply sets its own Date
+                else:
+                    self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(reply.body)))

@@ -205,6 +205,21 @@ def test_429_with_retry_after_http_date_is_transient(
     assert 0 < result.retry_after_seconds <= 600
 
 
+def test_an_http_date_retry_after_counts_from_the_servers_date(
+    cpp: LocalServer, credential: FakeCredential
+) -> None:
+    server_now = datetime(2031, 7, 1, 12, 0, tzinfo=UTC)  # the server's clock, far from ours
+    headers = {
+        "Date": format_datetime(server_now, True),
+        "Retry-After": format_datetime(server_now + timedelta(seconds=45), True),
+    }
+    script(cpp, "POST", GOLIVE_PATH, Reply(503, headers))
+    with client_for(cpp, credential) as client:
+        result = client.start_go_live("contoso", "contoso-offer")
+    assert isinstance(result, Transient)
+    assert result.retry_after_seconds == 45
+
+
 @pytest.mark.parametrize("status", [500, 502, 503])
 def test_server_errors_are_transient(
     cpp: LocalServer, credential: FakeCredential, status: int
