@@ -6,6 +6,11 @@ method. authLevel is read but not enforced: Core Tools does not check function o
 keys when it runs an app locally, so neither does devhost (a `code` query parameter or an
 `x-functions-key` header is accepted and ignored). A path that matches no route, or a
 route whose methods exclude the request's, gets 404 as from the host.
+
+While an HTTP function runs, the durable runtime is held: virtual time does not jump under
+it. A function that waits for an orchestration that itself waits on a timer (for example
+`wait_for_completion_or_create_check_status_response`) therefore sees no progress in virtual
+time until its own wait expires (in real seconds), then answers with the check-status 202.
 """
 
 from __future__ import annotations

@@ -11,7 +11,9 @@ import asyncio
 import contextvars
 import functools
 import inspect
+import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +25,7 @@ from azure.functions._abc import RetryContext, TraceContext
 from devhost.registry import FunctionSpec
 
 CONTEXT_PARAMETER = "context"
+log = logging.getLogger("devhost.functions")
 
 
 class _TraceContext(TraceContext):
@@ -108,10 +111,26 @@ class FunctionInvoker:
         self._pool = ThreadPoolExecutor(max_workers=max_threads, thread_name_prefix="devhost-fn")
 
     async def invoke(self, spec: FunctionSpec, arguments: Mapping[str, Any]) -> Any:
-        """Call `spec.user_function` with the binding arguments; return what it returns."""
+        """Call `spec.user_function` with the binding arguments; return what it returns.
+
+        Logs "Executing"/"Executed" lines like the host, with the outcome and duration.
+        """
         kwargs = dict(arguments)
+        context = InvocationContext(spec.name, self._function_directory)
         if wants_context(spec.user_function) and CONTEXT_PARAMETER not in kwargs:
-            kwargs[CONTEXT_PARAMETER] = InvocationContext(spec.name, self._function_directory)
+            kwargs[CONTEXT_PARAMETER] = context
+        log.info("Executing 'Functions.%s' (Id=%s)", spec.name, context.invocation_id)
+        started = time.perf_counter()
+        outcome = "Failed"
+        try:
+            result = await self._call(spec, kwargs)
+            outcome = "Succeeded"
+            return result
+        finally:
+            log.info("Executed 'Functions.%s' (%s, Id=%s, Duration=%dms)", spec.name, outcome,
+                     context.invocation_id, (time.perf_counter() - started) * 1000)
+
+    async def _call(self, spec: FunctionSpec, kwargs: dict[str, Any]) -> Any:
         if spec.is_async:
             return await spec.user_function(**kwargs)
         loop = asyncio.get_running_loop()
