@@ -4,11 +4,12 @@ The host hands an activity its input as JSON text; the worker's ActivityTriggerC
 decodes it with `df_loads` (falling back to the raw string when it is not JSON) and encodes
 the return value with `df_dumps`. We call that converter itself, so payloads round-trip
 exactly as in Azure. A raised exception becomes a TaskFailed whose reason reads
-"Activity function 'X' failed: <type>: <message>".
+"Activity function 'X' failed: <type>: <message>" (FACTS.md §2).
 """
 
 from __future__ import annotations
 
+import json
 import traceback
 from dataclasses import dataclass
 from typing import Any
@@ -67,7 +68,17 @@ async def run_async(spec: FunctionSpec, input_json: str | None) -> ActivityResul
 
 
 def failed(name: str, exc: BaseException) -> ActivityResult:
+    """The host's TaskFailed for an exception: a one-line reason, and details as JSON text.
+
+    The orchestrator sees both as one exception message, "<reason> \n <details>"; the
+    details are a single line of JSON with a "Message" (as the host's serialized exception
+    has), so code that parses the second line keeps working.
+    """
     message = f"{type(exc).__name__}: {exc}"
-    details = "".join(traceback.format_exception(exc)).rstrip()
+    details = json.dumps({
+        "Message": message,
+        "ExceptionType": type(exc).__name__,
+        "StackTrace": "".join(traceback.format_exception(exc)).rstrip(),
+    })
     return ActivityResult(False, reason=f"Activity function '{name}' failed: {message}",
                           details=details)

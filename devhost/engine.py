@@ -134,6 +134,9 @@ def run_episode(spec: FunctionSpec, snapshot: ExecutionSnapshot, messages: list[
             episode.interpret(state, new_events)
         except UnsupportedActionError as exc:
             episode.fail(f"Orchestrator function '{snapshot.name}' failed: {exc}")
+        except (KeyError, TypeError, ValueError) as exc:  # an answer we cannot read
+            episode.fail(f"Orchestrator function '{snapshot.name}' failed: devhost could not "
+                         f"interpret the orchestrator's answer ({type(exc).__name__}: {exc})")
     episode.outcome.new_events.append(h.orchestrator_completed(now))
     return episode.outcome
 

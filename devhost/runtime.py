@@ -131,6 +131,8 @@ class DurableRuntime:
         with self._lock:
             self._records = {r.instance_id: r for r in loaded.instances}
             self._histories = loaded.histories
+        self._inbox, self._ready, self._running = {}, {}, set()
+        self._timers, self._activity_queue = [], deque()
         for message in loaded.messages:
             self._next_message_id = max(self._next_message_id, message.id + 1)
             if message.kind == ACTIVITY:
@@ -300,10 +302,15 @@ class DurableRuntime:
         assert self._wake is not None
         while not self._stopping:
             self._wake.clear()
-            self._release_due_timers()
-            self._dispatch_episodes()
-            self._dispatch_activities()
-            if self._jump_virtual_clock():
+            try:
+                self._release_due_timers()
+                self._dispatch_episodes()
+                self._dispatch_activities()
+                if self._jump_virtual_clock():
+                    continue
+            except Exception:  # e.g. the state file became unwritable; keep serving reads
+                log.exception("devhost dispatcher error")
+                await asyncio.sleep(1)
                 continue
             delay = self._delay_to_next_timer()
             if delay is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -93,7 +94,9 @@ def test_activity_failure_is_raised_inside_the_orchestrator() -> None:
             caught = status["output"]["caught"]
             reason = "Activity function 'explode' failed: KeyError: 'boom happened'"
             assert caught.startswith(reason)
-            assert "Traceback" in caught  # the details follow the reason
+            details = json.loads(caught.split("\n")[1])  # "<reason> \n <details>"
+            assert details["Message"] == "KeyError: 'boom happened'"
+            assert "Traceback" in details["StackTrace"]
             uncaught = await start_and_wait(runtime, "activity_error_uncaught")
             assert uncaught["runtimeStatus"] == "Failed"
             reason = "Activity function 'explode' failed: KeyError: 'bang happened'"
