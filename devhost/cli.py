@@ -15,6 +15,7 @@ import logging
 import os
 import signal
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -79,6 +80,10 @@ def serve(app_dir: Path, port: int | None, state: Path | None, virtual_time: boo
         registry = load_app(app_dir)
     except (AppLoadError, LocalSettingsError, UnsupportedBindingError, RouteTemplateError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # the app's own import-time code failed: show where
+        traceback.print_exc()
+        print(f"error: function_app.py failed to load: {exc}", file=sys.stderr)
         return 1
     clock: Clock = VirtualClock() if virtual_time else WallClock()
     try:
