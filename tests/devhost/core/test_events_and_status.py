@@ -100,3 +100,39 @@ def test_terminate_a_pending_instance_before_it_ever_runs() -> None:
             assert status["runtimeStatus"] == "Terminated"
             assert status["customStatus"] is None  # the orchestrator never ran
     run(body)
+
+
+def test_a_canceled_timer_that_fires_later_is_ignored_by_the_orchestrator() -> None:
+    async def body() -> None:
+        async with running("approval") as runtime:
+            instance = await runtime.start_new("approve_then_wait", None, None)
+            await runtime.raise_event(instance, "Approval", json.dumps(True))
+            status = await runtime.wait_for(instance, 10)
+            assert status["output"] == {"approved": True, "waited_hours": 2.0}
+            fired = [e for e in runtime.raw_history(instance) if e["EventType"] == 11]
+            assert [e["TimerId"] for e in fired] == [0, 1]  # the canceled one fired first
+    run(body)
+
+
+def test_a_deadline_longer_than_six_days_times_out_at_the_right_time() -> None:
+    async def body() -> None:
+        clock = VirtualClock(EPOCH)
+        async with running("approval", clock=clock) as runtime:
+            instance = await runtime.start_new("approval", None,
+                                               json.dumps({"deadline_hours": 240}))
+            status = await runtime.wait_for(instance, 10)
+            assert status["output"] == "timed out"
+            assert status["lastUpdatedTime"] == "2024-01-11T00:00:00Z"
+    run(body)
+
+
+def test_an_event_beats_a_long_deadline() -> None:
+    async def body() -> None:
+        async with running("approval") as runtime:
+            instance = await runtime.start_new("approval", None,
+                                               json.dumps({"deadline_hours": 240}))
+            await runtime.raise_event(instance, "Approval", json.dumps({"by": "Lin"}))
+            status = await runtime.wait_for(instance, 10)
+            assert status["output"] == "approved by Lin"
+            assert status["lastUpdatedTime"] == "2024-01-01T00:00:00Z"
+    run(body)

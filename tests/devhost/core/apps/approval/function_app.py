@@ -42,3 +42,16 @@ def collect(context: df.DurableOrchestrationContext):
 @app.activity_trigger(input_name="decision")
 def record(decision: dict) -> str:
     return f"approved by {decision['by']}"
+
+
+@app.orchestration_trigger(context_name="context")
+def approve_then_wait(context: df.DurableOrchestrationContext):
+    """The canceled deadline fires later, while the orchestrator waits on another timer."""
+    start = context.current_utc_datetime
+    deadline = context.create_timer(start + timedelta(hours=1))
+    decision = context.wait_for_external_event("Approval")
+    winner = yield context.task_any([decision, deadline])
+    deadline.cancel()
+    yield context.create_timer(start + timedelta(hours=2))
+    return {"approved": winner == decision,
+            "waited_hours": (context.current_utc_datetime - start).total_seconds() / 3600}
