@@ -44,13 +44,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve an app folder on 127.0.0.1")
     serve.add_argument("--app-dir", type=Path, required=True, help="folder with function_app.py")
     serve.add_argument(
-        "--port", type=int, default=None,
+        "--port",
+        type=int,
+        default=None,
         help="HTTP port (default: local.settings.json Host.LocalHttpPort, else 7071; 0 = any)",
     )
-    serve.add_argument("--state", type=Path, default=None,
-                       help="SQLite state file; instances survive restarts (default: in memory)")
-    serve.add_argument("--virtual-time", action="store_true",
-                       help="jump the clock to the next timer whenever nothing can run")
+    serve.add_argument(
+        "--state",
+        type=Path,
+        default=None,
+        help="SQLite state file; instances survive restarts (default: in memory)",
+    )
+    serve.add_argument(
+        "--virtual-time",
+        action="store_true",
+        help="jump the clock to the next timer whenever nothing can run",
+    )
     serve.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
     return parser
 
@@ -74,8 +83,11 @@ def serve(app_dir: Path, port: int | None, state: Path | None, virtual_time: boo
         return 1
     try:
         for name in apply_values(setting_values(app_dir), os.environ):
-            print(f"Skipping '{name}' from local settings as it's already defined in current "
-                  "environment variables.", flush=True)
+            print(
+                f"Skipping '{name}' from local settings as it's already defined in current "
+                "environment variables.",
+                flush=True,
+            )
         chosen_port = port if port is not None else (local_http_port(app_dir) or DEFAULT_PORT)
         registry = load_app(app_dir)
     except (AppLoadError, LocalSettingsError, UnsupportedBindingError, RouteTemplateError) as exc:

@@ -41,7 +41,13 @@ CONNECTION_NAME = "Storage"
 INSTANCE_PLACEHOLDER = "INSTANCEID"
 RUNNING_STATUSES = frozenset({"Pending", "Running", "ContinuedAsNew", "Suspended"})
 RUNTIME_STATUSES = (
-    "Running", "Completed", "ContinuedAsNew", "Failed", "Canceled", "Terminated", "Pending",
+    "Running",
+    "Completed",
+    "ContinuedAsNew",
+    "Failed",
+    "Canceled",
+    "Terminated",
+    "Pending",
     "Suspended",
 )
 STATUS_RETRY_AFTER_SECONDS = 5
@@ -210,7 +216,7 @@ class DurableHttpApi:
         body = {
             "Message": "Something went wrong while processing your request",
             "ExceptionMessage": f"An Orchestration instance with the status {state} "
-                                "already exists.",
+            "already exists.",
             "ExceptionType": "System.InvalidOperationException",
         }
         log.info("refused to start %s: %s", instance_id, exc)

@@ -72,8 +72,12 @@ class DevHost:
         )
         self._server = HttpServer(web_app, LOOPBACK, port)
         self.queues = QueueTriggerHost(
-            registry.queue.values(), registry.host_json, self.runtime, self._invoker,
-            self.client_binding, self._environ,
+            registry.queue.values(),
+            registry.host_json,
+            self.runtime,
+            self._invoker,
+            self.client_binding,
+            self._environ,
         )
         self._started = False
 

@@ -127,8 +127,13 @@ class FunctionInvoker:
             outcome = "Succeeded"
             return result
         finally:
-            log.info("Executed 'Functions.%s' (%s, Id=%s, Duration=%dms)", spec.name, outcome,
-                     context.invocation_id, (time.perf_counter() - started) * 1000)
+            log.info(
+                "Executed 'Functions.%s' (%s, Id=%s, Duration=%dms)",
+                spec.name,
+                outcome,
+                context.invocation_id,
+                (time.perf_counter() - started) * 1000,
+            )
 
     async def _call(self, spec: FunctionSpec, kwargs: dict[str, Any]) -> Any:
         if spec.is_async:

@@ -55,8 +55,11 @@ def apply_values(values: dict[str, str], environ: MutableMapping[str, str]) -> l
     for key, value in values.items():
         if environ.get(key):
             skipped.append(key)
-            log.info("Skipping '%s' from local settings as it's already defined in current "
-                     "environment variables.", key)
+            log.info(
+                "Skipping '%s' from local settings as it's already defined in current "
+                "environment variables.",
+                key,
+            )
             continue
         environ[key] = value
     return skipped

@@ -257,7 +257,10 @@ class QueueListener:
             except Exception:
                 log.exception(
                     "queue %s: function %s failed on message %s (try %s of %s)",
-                    self.queue_name, self.spec.name, message.id, message.dequeue_count,
+                    self.queue_name,
+                    self.spec.name,
+                    message.id,
+                    message.dequeue_count,
                     self._settings.max_dequeue_count,
                 )
                 await _stop_task(renewer)
@@ -266,8 +269,12 @@ class QueueListener:
             finally:
                 await _stop_task(renewer)
             await lease.delete()
-            log.info("queue %s: function %s handled message %s",
-                     self.queue_name, self.spec.name, message.id)
+            log.info(
+                "queue %s: function %s handled message %s",
+                self.queue_name,
+                self.spec.name,
+                message.id,
+            )
 
     async def _after_failure(self, lease: _Lease) -> None:
         if (lease.message.dequeue_count or 0) >= self._settings.max_dequeue_count:
@@ -279,8 +286,14 @@ class QueueListener:
         """Copy the original message text to `<queue>-poison`, then delete the message."""
         await self._poison.send_message(lease.message.content)
         await lease.delete()
-        log.warning("queue %s: message %s moved to %s%s (%s)",
-                    self.queue_name, lease.message.id, self.queue_name, POISON_SUFFIX, reason)
+        log.warning(
+            "queue %s: message %s moved to %s%s (%s)",
+            self.queue_name,
+            lease.message.id,
+            self.queue_name,
+            POISON_SUFFIX,
+            reason,
+        )
 
 
 class _Lease:
@@ -348,8 +361,15 @@ class QueueTriggerHost:
                 )
             conn_str = connection_string(spec.trigger.get("connection"), self._environ)
             self.listeners.append(
-                QueueListener(spec, queue_name, conn_str, self._settings, self._runtime,
-                              self._invoker, self._client_binding)
+                QueueListener(
+                    spec,
+                    queue_name,
+                    conn_str,
+                    self._settings,
+                    self._runtime,
+                    self._invoker,
+                    self._client_binding,
+                )
             )
         for listener in self.listeners:
             await listener.prepare()

@@ -96,8 +96,9 @@ def parse_route(text: str) -> RouteTemplate:
         digits.append(_precedence_digit(parts))
         segment_regex = "".join(regex_parts)
         lone = len(parts) == 1 and not isinstance(parts[0], str)
-        may_be_empty = lone and (seg_params[0].optional or seg_params[0].default is not None
-                                 or seg_params[0].catch_all)
+        may_be_empty = lone and (
+            seg_params[0].optional or seg_params[0].default is not None or seg_params[0].catch_all
+        )
         separator = "/" if index > 0 else ""
         if may_be_empty:
             pieces.append(f"(?:{separator}{segment_regex})?")

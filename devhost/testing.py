@@ -43,9 +43,7 @@ class _LoopThread:
         with cls._lock:
             if cls._loop is None or cls._loop.is_closed():
                 loop = asyncio.new_event_loop()
-                thread = threading.Thread(
-                    target=loop.run_forever, name="devhost-loop", daemon=True
-                )
+                thread = threading.Thread(target=loop.run_forever, name="devhost-loop", daemon=True)
                 thread.start()
                 cls._loop = loop
             return cls._loop

@@ -22,15 +22,26 @@ class DevhostProcess:
 
     def __init__(self, app_dir: Path, *options: str, env: Mapping[str, str] | None = None) -> None:
         self.command: Sequence[str] = [
-            sys.executable, "-m", "devhost", "serve", "--app-dir", str(app_dir), *options,
+            sys.executable,
+            "-m",
+            "devhost",
+            "serve",
+            "--app-dir",
+            str(app_dir),
+            *options,
         ]
         self._env = {**os.environ, **(env or {})}
         self._stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed in close())
         self.lines: list[str] = []
         self._lines: queue.Queue[str | None] = queue.Queue()
         self.process = subprocess.Popen(
-            self.command, cwd=PROJECT_ROOT, env=self._env, text=True,
-            stdout=subprocess.PIPE, stderr=self._stderr, start_new_session=True,
+            self.command,
+            cwd=PROJECT_ROOT,
+            env=self._env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            start_new_session=True,
         )
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -52,7 +63,7 @@ class DevhostProcess:
             if line is None:
                 raise AssertionError(f"devhost exited {self.process.wait()}:\n{self.stderr()}")
             if line.startswith(LISTENING):
-                return line[len(LISTENING):].strip()
+                return line[len(LISTENING) :].strip()
         raise AssertionError(f"devhost did not start:\n{self.stderr()}")
 
     def wait_exit(self, timeout: float = 30.0) -> int:

@@ -36,8 +36,9 @@ def test_environment_wins_over_local_settings() -> None:
     child = DevhostProcess(APPS / "http_basics", "--port", "0", env={"GREETING": "Hi from env"})
     try:
         base_url = child.wait_listening()
-        assert any(line.startswith("Skipping 'GREETING' from local settings")
-                   for line in child.lines)
+        assert any(
+            line.startswith("Skipping 'GREETING' from local settings") for line in child.lines
+        )
         assert requests.get(f"{base_url}/api/greet/Bo", timeout=10).text == "Hi from env, Bo!"
         child.signal(signal.SIGTERM)
         assert child.wait_exit() == 0
@@ -47,9 +48,20 @@ def test_environment_wins_over_local_settings() -> None:
 
 def test_unsupported_binding_is_refused_at_start_up_by_name() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "devhost", "serve", "--app-dir", str(APPS / "unsupported"),
-         "--port", "0"],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "devhost",
+            "serve",
+            "--app-dir",
+            str(APPS / "unsupported"),
+            "--port",
+            "0",
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 1
     assert "on_upload" in result.stderr
@@ -60,7 +72,10 @@ def test_unsupported_binding_is_refused_at_start_up_by_name() -> None:
 def test_missing_app_folder_is_an_error(tmp_path: object) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "devhost", "serve", "--app-dir", str(tmp_path)],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 1
     assert "function_app.py" in result.stderr

@@ -31,7 +31,8 @@ def status_url(base_url: str, instance_id: str) -> str:
 
 def unfinished(base_url: str) -> list[str]:
     return [
-        instance_id for instance_id in JOBS
+        instance_id
+        for instance_id in JOBS
         if requests.get(status_url(base_url, instance_id), timeout=10).status_code == 202
     ]
 

@@ -33,7 +33,9 @@ def test_function_chaining_through_the_status_url(devhost: RunningDevhost) -> No
     assert final["name"] == "chain"
     assert final["instanceId"] == links["id"]
     assert final["output"] == [
-        "Hello Tokyo!", "Hello Seattle!", "Hello London!",
+        "Hello Tokyo!",
+        "Hello Seattle!",
+        "Hello London!",
         "HELLO TOKYO!, HELLO SEATTLE!, HELLO LONDON!",
     ]
 
@@ -57,7 +59,8 @@ def test_start_with_an_id_refuses_a_running_id_and_restarts_a_finished_one(
     eventually(lambda: _running(devhost, instance_id), what="instance running")
 
     again = requests.post(
-        f"{devhost.base_url}/api/orchestrators/wait_for_go/{instance_id}", json={"n": 2},
+        f"{devhost.base_url}/api/orchestrators/wait_for_go/{instance_id}",
+        json={"n": 2},
         timeout=10,
     )
     assert again.status_code == 409  # the starter's answer when the client raised
@@ -92,8 +95,10 @@ def test_get_status_through_the_client_with_history_and_input(devhost: RunningDe
     assert kinds[-1] == "ExecutionCompleted"
     assert kinds.count("TaskCompleted") == 2
 
-    assert requests.get(f"{devhost.base_url}/api/status/nope-{uuid.uuid4()}",
-                        timeout=10).status_code == 404
+    assert (
+        requests.get(f"{devhost.base_url}/api/status/nope-{uuid.uuid4()}", timeout=10).status_code
+        == 404
+    )
 
 
 def test_get_status_all_and_by_runtime_status(devhost: RunningDevhost) -> None:
@@ -126,7 +131,8 @@ def test_raise_event_through_the_client_then_gone(devhost: RunningDevhost) -> No
     )
     assert raised.status_code == 202
     assert follow(links["statusQueryGetUri"])["output"] == {
-        "received": {"k": "v"}, "input": "payload",
+        "received": {"k": "v"},
+        "input": "payload",
     }
     late = requests.post(f"{devhost.base_url}/api/events/{links['id']}/go", json=1, timeout=10)
     assert late.status_code == 410
@@ -136,9 +142,12 @@ def test_raise_event_through_the_client_then_gone(devhost: RunningDevhost) -> No
 def test_terminate_through_the_client_and_the_http_api(devhost: RunningDevhost) -> None:
     links = start(devhost.base_url, "wait_for_go", None)
     eventually(lambda: _running(devhost, links["id"]), what="instance running")
-    assert requests.post(
-        f"{devhost.base_url}/api/terminate/{links['id']}?reason=enough", timeout=10
-    ).status_code == 202
+    assert (
+        requests.post(
+            f"{devhost.base_url}/api/terminate/{links['id']}?reason=enough", timeout=10
+        ).status_code
+        == 202
+    )
     final = follow(links["statusQueryGetUri"])
     assert final["runtimeStatus"] == "Terminated"
     assert final["output"] == "enough"
@@ -188,8 +197,12 @@ def test_status_while_running_is_202_with_location(devhost: RunningDevhost) -> N
     assert response.headers["Location"] == links["statusQueryGetUri"]
     assert int(response.headers["Retry-After"]) > 0
     assert status(links["statusQueryGetUri"])["runtimeStatus"] == "Running"
-    bad = requests.post(fill(links["sendEventPostUri"], eventName="go"), data="not json",
-                        headers={"Content-Type": "application/json"}, timeout=10)
+    bad = requests.post(
+        fill(links["sendEventPostUri"], eventName="go"),
+        data="not json",
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
     assert bad.status_code == 400
     requests.post(fill(links["terminatePostUri"], text="cleanup"), timeout=10)
     follow(links["statusQueryGetUri"])
@@ -218,13 +231,19 @@ def test_public_http_api_paging_and_filtered_purge(devhost: RunningDevhost) -> N
     api = f"{devhost.base_url}{WEBHOOKS}"
     prefix = f"page-{uuid.uuid4().hex[:6]}-"
     for n in range(3):
-        follow(start(devhost.base_url, "chain", [str(n)], instance_id=f"{prefix}{n}")
-               ["statusQueryGetUri"])
+        follow(
+            start(devhost.base_url, "chain", [str(n)], instance_id=f"{prefix}{n}")[
+                "statusQueryGetUri"
+            ]
+        )
     first = requests.get(f"{api}/instances?instanceIdPrefix={prefix}&top=2", timeout=10)
     token = first.headers["x-ms-continuation-token"]
     assert [s["instanceId"] for s in first.json()] == [f"{prefix}0", f"{prefix}1"]
-    second = requests.get(f"{api}/instances?instanceIdPrefix={prefix}&top=2",
-                          headers={"x-ms-continuation-token": token}, timeout=10)
+    second = requests.get(
+        f"{api}/instances?instanceIdPrefix={prefix}&top=2",
+        headers={"x-ms-continuation-token": token},
+        timeout=10,
+    )
     assert [s["instanceId"] for s in second.json()] == [f"{prefix}2"]
     assert not second.headers["x-ms-continuation-token"]
 

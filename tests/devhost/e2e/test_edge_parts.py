@@ -31,8 +31,11 @@ from devhost.route_template import RouteTemplateError, parse_route
         ("orders/{id:int?}", "orders", {}),
         ("orders/{id=latest}", "orders", {"id": "latest"}),
         ("orders/{id:int:range(1,10)}", "orders/11", None),
-        ("orders/{id:guid}", "orders/4e9c0f4c-5e0c-4a4e-9a3f-1b2c3d4e5f60",
-         {"id": "4e9c0f4c-5e0c-4a4e-9a3f-1b2c3d4e5f60"}),
+        (
+            "orders/{id:guid}",
+            "orders/4e9c0f4c-5e0c-4a4e-9a3f-1b2c3d4e5f60",
+            {"id": "4e9c0f4c-5e0c-4a4e-9a3f-1b2c3d4e5f60"},
+        ),
         ("orders/{flag:bool}", "orders/True", {"flag": "True"}),
         ("codes/{code:regex(^[a-z]{{2}}$)}", "codes/ab", {"code": "ab"}),
         ("codes/{code:regex(^[a-z]{{2}}$)}", "codes/abc", None),
@@ -83,12 +86,23 @@ def test_timespans_and_queue_settings() -> None:
         parse_timespan("soon", 0)
     defaults = QueueSettings.from_host_json({})
     assert (defaults.message_encoding, defaults.max_dequeue_count, defaults.batch_size) == (
-        "base64", 5, 16,
+        "base64",
+        5,
+        16,
     )
-    custom = QueueSettings.from_host_json({"extensions": {"queues": {
-        "messageEncoding": "none", "maxDequeueCount": 2, "visibilityTimeout": "00:00:03",
-        "batchSize": 64, "maxPollingInterval": "00:00:00.010",
-    }}})
+    custom = QueueSettings.from_host_json(
+        {
+            "extensions": {
+                "queues": {
+                    "messageEncoding": "none",
+                    "maxDequeueCount": 2,
+                    "visibilityTimeout": "00:00:03",
+                    "batchSize": 64,
+                    "maxPollingInterval": "00:00:00.010",
+                }
+            }
+        }
+    )
     assert custom.message_encoding == "none"
     assert custom.max_dequeue_count == 2
     assert custom.visibility_timeout == 3
@@ -104,8 +118,12 @@ def test_queue_message_bodies() -> None:
 
 
 def test_connection_and_setting_lookup() -> None:
-    env = {"AzureWebJobsStorage": "default-conn", "Other": "other-conn",
-           "AzureWebJobsPrefixed": "prefixed-conn", "QUEUE": "jobs"}
+    env = {
+        "AzureWebJobsStorage": "default-conn",
+        "Other": "other-conn",
+        "AzureWebJobsPrefixed": "prefixed-conn",
+        "QUEUE": "jobs",
+    }
     assert connection_string(None, env) == "default-conn"
     assert connection_string("Other", env) == "other-conn"
     assert connection_string("Prefixed", env) == "prefixed-conn"
@@ -117,9 +135,11 @@ def test_connection_and_setting_lookup() -> None:
 
 
 def test_local_settings_follow_core_tools(tmp_path: Path) -> None:
-    (tmp_path / "local.settings.json").write_text(json.dumps(
-        {"IsEncrypted": False, "Values": {"A": "file", "B": "file", "C": "file", "N": 5}}
-    ))
+    (tmp_path / "local.settings.json").write_text(
+        json.dumps(
+            {"IsEncrypted": False, "Values": {"A": "file", "B": "file", "C": "file", "N": 5}}
+        )
+    )
     environ = {"A": "shell", "B": ""}
     skipped = apply_values(setting_values(tmp_path), environ)
     assert skipped == ["A"]

@@ -38,7 +38,8 @@ def test_typed_route_parameter_and_query(api: str) -> None:
 def test_constraints_pick_the_route_and_literals_win(api: str) -> None:
     assert requests.get(f"{api}/items/special", timeout=10).json() == {"by": "literal"}
     assert requests.get(f"{api}/items/Widget", timeout=10).json() == {
-        "by": "name", "name": "Widget",
+        "by": "name",
+        "name": "Widget",
     }
     # Neither int nor alpha: no route takes it.
     assert requests.get(f"{api}/items/4.5", timeout=10).status_code == 404

@@ -19,7 +19,9 @@ def test_fan_out_fan_in_with_120_parallel_activities(fan_out: RunningDevhost) ->
     final = follow(links["statusQueryGetUri"])
     assert final["runtimeStatus"] == "Completed"
     assert final["output"] == {
-        "count": 120, "total": sum(n * n for n in range(1, 121)), "first": [1, 4, 9],
+        "count": 120,
+        "total": sum(n * n for n in range(1, 121)),
+        "first": [1, 4, 9],
     }
 
 
@@ -86,10 +88,11 @@ def test_activity_failure_caught_by_the_orchestrator(failures: RunningDevhost) -
 
 def test_terminate_a_waiting_instance(failures: RunningDevhost) -> None:
     links = start(failures.base_url, "wait_forever")
-    eventually(lambda: status(links["statusQueryGetUri"]).get("customStatus"),
-               what="the orchestrator to start waiting")
-    response = requests.post(fill(links["terminatePostUri"], text="operator said stop"),
-                             timeout=10)
+    eventually(
+        lambda: status(links["statusQueryGetUri"]).get("customStatus"),
+        what="the orchestrator to start waiting",
+    )
+    response = requests.post(fill(links["terminatePostUri"], text="operator said stop"), timeout=10)
     assert response.status_code == 202
     final = follow(links["statusQueryGetUri"])
     assert final["runtimeStatus"] == "Terminated"
@@ -98,12 +101,12 @@ def test_terminate_a_waiting_instance(failures: RunningDevhost) -> None:
 
 def test_custom_status_is_visible_while_running(failures: RunningDevhost) -> None:
     links = start(failures.base_url, "staged")
-    first = eventually(lambda: status(links["statusQueryGetUri"]).get("customStatus"),
-                       what="custom status")
+    first = eventually(
+        lambda: status(links["statusQueryGetUri"]).get("customStatus"), what="custom status"
+    )
     assert first == {"stage": 1, "note": "waiting for proceed"}
     assert status(links["statusQueryGetUri"])["runtimeStatus"] == "Running"
-    requests.post(fill(links["sendEventPostUri"], eventName="proceed"), json="valve B",
-                  timeout=10)
+    requests.post(fill(links["sendEventPostUri"], eventName="proceed"), json="valve B", timeout=10)
     final = follow(links["statusQueryGetUri"])
     assert final["output"] == "examined valve B"
     assert final["customStatus"] == {"stage": 2, "note": "proceeding with valve B"}

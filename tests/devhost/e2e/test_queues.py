@@ -57,14 +57,21 @@ def test_queue_message_starts_an_orchestration(
 ) -> None:
     order = {"order_id": 42, "items": [{"qty": 2, "unit_price": 3.5}, {"qty": 1, "unit_price": 10}]}
     sent = _queue(azurite, queues["ORDERS_QUEUE"]).send_message(json.dumps(order))
-    status_url = (f"{devhost.base_url}/runtime/webhooks/durabletask/instances/order-42"
-                  "?taskHub=TestHubName&connection=Storage")
-    eventually(lambda: requests.get(status_url, timeout=10).status_code != 404,
-               what="the queue function to start order-42")
+    status_url = (
+        f"{devhost.base_url}/runtime/webhooks/durabletask/instances/order-42"
+        "?taskHub=TestHubName&connection=Storage"
+    )
+    eventually(
+        lambda: requests.get(status_url, timeout=10).status_code != 404,
+        what="the queue function to start order-42",
+    )
     final = follow(status_url)
     assert final["runtimeStatus"] == "Completed"
     assert final["output"] == {
-        "order_id": 42, "total": 17.0, "from_message": sent.id, "dequeue_count": 1,
+        "order_id": 42,
+        "total": 17.0,
+        "from_message": sent.id,
+        "dequeue_count": 1,
         "inserted": True,
     }
     # Handled messages are deleted from the queue.
@@ -72,8 +79,13 @@ def test_queue_message_starts_an_orchestration(
 
 
 def test_http_starter_of_the_same_app(devhost: RunningDevhost) -> None:
-    order = {"order_id": 7, "items": [{"qty": 3, "unit_price": 2}], "message_id": None,
-             "dequeue_count": 0, "inserted": False}
+    order = {
+        "order_id": 7,
+        "items": [{"qty": 3, "unit_price": 2}],
+        "message_id": None,
+        "dequeue_count": 0,
+        "inserted": False,
+    }
     links = start(devhost.base_url, "process_order", order, instance_id="order-7")
     assert follow(links["statusQueryGetUri"])["output"]["total"] == 6
 

@@ -21,7 +21,8 @@ def test_approval_event_beats_the_timer() -> None:
         eventually(lambda: _waiting(links["statusQueryGetUri"]), what="approval wait")
         sent = requests.post(
             fill(links["sendEventPostUri"], eventName="Approval"),
-            json={"approved": True, "by": "Ana"}, timeout=10,
+            json={"approved": True, "by": "Ana"},
+            timeout=10,
         )
         assert sent.status_code == 202
         final = follow(links["statusQueryGetUri"])
@@ -39,7 +40,9 @@ def test_approval_timer_beats_the_event_in_virtual_time() -> None:
         assert devhost.clock.now() - started_at >= timedelta(hours=72)
     assert final["runtimeStatus"] == "Completed"
     assert final["output"] == {
-        "outcome": "timed out", "escalated_to": "manager", "document": "memo.doc",
+        "outcome": "timed out",
+        "escalated_to": "manager",
+        "document": "memo.doc",
     }
     assert final["customStatus"] == "escalated"
     created = datetime.fromisoformat(final["createdTime"].replace("Z", "+00:00"))

@@ -36,8 +36,11 @@ def approval(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dic
     if winner == decision:
         timer.cancel()
         context.set_custom_status("decided")
-        return {"outcome": "approved" if decision.result["approved"] else "rejected",
-                "by": decision.result["by"], "document": request["document"]}
+        return {
+            "outcome": "approved" if decision.result["approved"] else "rejected",
+            "by": decision.result["by"],
+            "document": request["document"],
+        }
     context.set_custom_status("escalated")
     escalated = yield context.call_activity("escalate", request["document"])
     return {"outcome": "timed out", "escalated_to": escalated, "document": request["document"]}

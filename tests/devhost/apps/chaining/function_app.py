@@ -63,11 +63,11 @@ def wait_for_go(context: df.DurableOrchestrationContext) -> Generator[Any, Any, 
 
 @app.route(route="status/{instanceId}", methods=["GET"])
 @app.durable_client_input(client_name="client")
-async def status(
-    req: func.HttpRequest, client: df.DurableOrchestrationClient
-) -> func.HttpResponse:
-    flags = {name: req.params.get(name) == "true"
-             for name in ("show_history", "show_history_output", "show_input")}
+async def status(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    flags = {
+        name: req.params.get(name) == "true"
+        for name in ("show_history", "show_history_output", "show_input")
+    }
     found = await client.get_status(req.route_params["instanceId"], **flags)
     if not found:
         return func.HttpResponse(status_code=404)
@@ -99,7 +99,8 @@ async def raise_event(
     body = req.get_body()
     try:
         await client.raise_event(
-            req.route_params["instanceId"], req.route_params["eventName"],
+            req.route_params["instanceId"],
+            req.route_params["eventName"],
             json.loads(body) if body else None,
         )
     except Exception as exc:
@@ -118,9 +119,8 @@ async def terminate(
 
 @app.route(route="purge/{instanceId}", methods=["DELETE"])
 @app.durable_client_input(client_name="client")
-async def purge(
-    req: func.HttpRequest, client: df.DurableOrchestrationClient
-) -> func.HttpResponse:
+async def purge(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     result = await client.purge_instance_history(req.route_params["instanceId"])
-    return func.HttpResponse(json.dumps({"deleted": result.instances_deleted}),
-                             mimetype="application/json")
+    return func.HttpResponse(
+        json.dumps({"deleted": result.instances_deleted}), mimetype="application/json"
+    )

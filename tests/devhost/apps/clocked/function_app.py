@@ -39,8 +39,14 @@ def ticking(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict
         yield context.create_timer(due)
         woke_on_time = context.current_utc_datetime >= due
         label = yield context.call_activity("label", tick)
-        ticks.append({"tick": tick, "label": label, "woke_on_time": woke_on_time,
-                      "due_offset": (due - start).total_seconds()})
+        ticks.append(
+            {
+                "tick": tick,
+                "label": label,
+                "woke_on_time": woke_on_time,
+                "due_offset": (due - start).total_seconds(),
+            }
+        )
     elapsed = (context.current_utc_datetime - start).total_seconds()
     return {"ticks": ticks, "elapsed_at_least": elapsed >= plan["ticks"] * plan["seconds"]}
 

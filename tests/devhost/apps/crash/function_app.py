@@ -23,7 +23,8 @@ async def http_start(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
     instance_id = await client.start_new(
-        req.route_params["functionName"], req.route_params["instanceId"],
+        req.route_params["functionName"],
+        req.route_params["instanceId"],
         json.loads(req.get_body()),
     )
     return client.create_check_status_response(req, instance_id)

@@ -18,8 +18,14 @@ def _json(value: object, status: int = 200) -> func.HttpResponse:
 @app.route(route="items/{id:int}", methods=["GET"])
 def item_by_id(req: func.HttpRequest) -> func.HttpResponse:
     """Typed route parameter; sync function (runs on a worker thread)."""
-    return _json({"by": "id", "id": req.route_params["id"], "query": dict(req.params),
-                  "thread": threading.current_thread().name})
+    return _json(
+        {
+            "by": "id",
+            "id": req.route_params["id"],
+            "query": dict(req.params),
+            "thread": threading.current_thread().name,
+        }
+    )
 
 
 @app.route(route="items/{name:alpha}", methods=["GET"])
@@ -51,8 +57,9 @@ async def echo(req: func.HttpRequest, context: func.Context) -> func.HttpRespons
         "json": req.get_json() if req.headers.get("content-type") == "application/json" else None,
         "function": context.function_name,
     }
-    return func.HttpResponse(json.dumps(body), status_code=201, mimetype="application/json",
-                             headers={"X-Echo": "yes"})
+    return func.HttpResponse(
+        json.dumps(body), status_code=201, mimetype="application/json", headers={"X-Echo": "yes"}
+    )
 
 
 @app.route(route="files/{*path}", methods=["GET"])

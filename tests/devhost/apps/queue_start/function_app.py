@@ -25,7 +25,8 @@ async def http_start(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
     instance_id = await client.start_new(
-        req.route_params["functionName"], req.route_params.get("instanceId"),
+        req.route_params["functionName"],
+        req.route_params.get("instanceId"),
         json.loads(req.get_body()),
     )
     return client.create_check_status_response(req, instance_id)
@@ -45,8 +46,13 @@ async def start_from_queue(msg: func.QueueMessage, client: df.DurableOrchestrati
 def process_order(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
     order = context.get_input()
     total = yield context.call_activity("price", order["items"])
-    return {"order_id": order["order_id"], "total": total, "from_message": order["message_id"],
-            "dequeue_count": order["dequeue_count"], "inserted": order["inserted"]}
+    return {
+        "order_id": order["order_id"],
+        "total": total,
+        "from_message": order["message_id"],
+        "dequeue_count": order["dequeue_count"],
+        "inserted": order["inserted"],
+    }
 
 
 @app.activity_trigger(input_name="items")
@@ -57,8 +63,9 @@ def price(items: list[dict[str, Any]]) -> float:
 @app.queue_trigger(arg_name="msg", queue_name="%BAD_QUEUE%", connection="AzureWebJobsStorage")
 def always_fails(msg: func.QueueMessage) -> None:
     with _lock:
-        _seen.append({"id": msg.id, "body": msg.get_body().decode(),
-                      "dequeue_count": msg.dequeue_count})
+        _seen.append(
+            {"id": msg.id, "body": msg.get_body().decode(), "dequeue_count": msg.dequeue_count}
+        )
     raise RuntimeError(f"cannot handle {msg.get_body()!r}")
 
 

@@ -36,8 +36,10 @@ async def http_start(
 def with_retry(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
     plan = context.get_input()
     key = context.instance_id
-    options = df.RetryOptions(first_retry_interval_in_milliseconds=plan["interval_ms"],
-                              max_number_of_attempts=plan["max_attempts"])
+    options = df.RetryOptions(
+        first_retry_interval_in_milliseconds=plan["interval_ms"],
+        max_number_of_attempts=plan["max_attempts"],
+    )
     try:
         result = yield context.call_activity_with_retry(
             "flaky", options, {"key": key, "failures": plan["failures"]}

@@ -45,8 +45,11 @@ def deploy_region(context: df.DurableOrchestrationContext) -> Generator[Any, Any
 def audit(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dict[str, Any]]:
     deployed = context.get_input()
     yield context.call_activity("provision", "audit-log")
-    return {"checked": len(deployed), "instance": context.instance_id,
-            "parent": context.parent_instance_id}
+    return {
+        "checked": len(deployed),
+        "instance": context.instance_id,
+        "parent": context.parent_instance_id,
+    }
 
 
 @app.activity_trigger(input_name="region")
