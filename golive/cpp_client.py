@@ -37,7 +37,7 @@ from golive.cpp_results import (
 from golive.go_live_request import GoLiveRequest
 from golive.http_headers import parse_retry_after, retry_after_seconds
 from golive.netloc import Origin, origin_of
-from golive.operation import OperationFormatError, parse_operation
+from golive.operation import OperationFormatError, Outcome, classify_status, parse_operation
 from golive.settings import Settings
 
 __all__ = [
@@ -189,6 +189,8 @@ class CppClient:
         answer = self._call("POST", self._offer_url(publisher_id, offer_id, "golive"))
         if not isinstance(answer, _Answer):
             return answer
+        if answer.status == 409:
+            return self._running_go_live(publisher_id, offer_id, answer)
         if not 200 <= answer.status < 300:
             return _classify_failure(answer)
         location = _operation_header(answer)
@@ -245,6 +247,30 @@ class CppClient:
             except UnsafeLocationError as error:
                 _log.warning("CPP cancel answered with an unsafe operation location: %s", error)
         return CancelAccepted(http_status=answer.status, operation_url=operation_url)
+
+    def _running_go_live(self, publisher_id: str, offer_id: str, conflict: _Answer
+                         ) -> StartResult:
+        """A 409: a go-live already runs, most often ours, accepted behind a timeout.
+
+        Activities run at least once, so a repeated POST must not end the run Rejected:
+        list the offer's operations and follow the one in progress instead.
+        """
+        listing = self._call("GET", self._offer_url(publisher_id, offer_id, "operations"))
+        if not isinstance(listing, _Answer):
+            return listing
+        if not 200 <= listing.status < 300:
+            return _classify_failure(conflict)
+        try:
+            items = listing.json()
+        except ValueError:
+            items = None
+        for item in items if isinstance(items, list) else []:
+            if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+                continue
+            if classify_status(item.get("status")) is Outcome.IN_PROGRESS:
+                path = f"operations/{quote(item['id'], safe='')}"
+                return Accepted(operation_url=self._offer_url(publisher_id, offer_id, path))
+        return _classify_failure(conflict)
 
     # -- plumbing ---------------------------------------------------------------------
 

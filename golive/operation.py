@@ -192,16 +192,27 @@ class OperationSnapshot:
         for step in self.steps:
             label = step.name or step.id
             if step.needs_person:
+                # One condition per blocked/rejected step: its latest error message is the
+                # reason, not a condition of its own, and lends the condition its key, so
+                # that the same message seen after the step resumes is not news.
                 status = _norm(step.status)
+                reason = next((m for m in reversed(step.messages) if m.is_error), None)
+                step_key = step.id or step.name
+                key = (
+                    _message_condition(label, step_key, step.status, reason).key
+                    if reason is not None
+                    else _key("step", step_key, status)
+                )
                 conditions.append(
                     AttentionCondition(
-                        key=_key("step", step.id or step.name, status),
+                        key=key,
                         step=label,
                         status=step.status,
                         level="error" if status == "rejected" else "warning",
                         message=_step_summary(step),
                     )
                 )
+                continue
             conditions.extend(
                 _message_condition(label, step.id or step.name, step.status, message)
                 for message in step.messages

@@ -50,7 +50,10 @@ class FaultBook:
 
 def status_answer(fault: Fault, now: datetime) -> web.Response:
     """An error answer with the body real services send, and `Retry-After` if asked."""
-    headers: dict[str, str] = {}
+    # The server's Date is its own (scenario) clock, so that a client computing an HTTP-date
+    # Retry-After against Date gets the intended wait under virtual time too.
+    server_date = email.utils.format_datetime(now.astimezone(UTC), usegmt=True)
+    headers: dict[str, str] = {"Date": server_date}
     if fault.retry_after is not None:
         if fault.retry_after_as_date:
             moment = (now + timedelta(seconds=fault.retry_after)).astimezone(UTC)

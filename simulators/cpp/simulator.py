@@ -147,6 +147,7 @@ class CppSimulator(Simulator):
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post(OFFER_ROUTE + "/golive", self._golive)
         app.router.add_post(OFFER_ROUTE + "/cancel", self._cancel)
+        app.router.add_get(OFFER_ROUTE + "/operations", self._list_operations)
         app.router.add_get(OFFER_ROUTE + "/operations/{operation_id}", self._get_operation)
         app.router.add_get(OFFER_ROUTE + "/submissions", self._list_submissions)
         app.router.add_get(OFFER_ROUTE + "/submissions/", self._list_submissions)
@@ -187,6 +188,22 @@ class CppSimulator(Simulator):
             return self._show(found, reference)
 
         return await self._handle(request, "operation", publisher, offer, show)
+
+    async def _list_operations(self, request: web.Request) -> web.Response:
+        """Retrieve operations: every operation on the offer, full JSON, as an array;
+        `filteredStatus` (or `status`) keeps those whose status word matches."""
+        wanted = (request.query.get("filteredStatus") or request.query.get("status") or "").lower()
+
+        def listing(state: OfferState, base_url: str) -> web.Response:
+            now = self.now()
+            items = [op.to_json(now) for op in state.operations]
+            if wanted:
+                items = [item for item in items if str(item["status"]).lower() == wanted]
+            return json_response(items)
+
+        return await self._handle(
+            request, "operation", _publisher(request), _offer(request), listing
+        )
 
     async def _list_submissions(self, request: web.Request) -> web.Response:
         wanted = request.query.get("status", "").lower()
