@@ -122,7 +122,7 @@ def test_status_route_shows_the_go_live_and_404_when_there_is_none(app: AppDrive
     assert status["phase"] == "finished"
     assert status["cppStatus"] == "completed"
     assert status["polls"] > 0
-    assert [s["name"] for s in status["steps"]][0] == "Validate Pre-Requisites"
+    assert status["steps"][0]["name"] == "Validate Pre-Requisites"
 
 
 def test_status_route_while_polling_says_when_the_next_poll_is(

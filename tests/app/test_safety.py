@@ -1,0 +1,94 @@
+"""Safety promises: the token goes only to the CPP origin, and no token or key is ever
+logged, kept in orchestration state, or published."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from unittest import mock
+
+import pytest
+
+from demo.stack import LocalStack
+from golive import events
+from golive.events import build_completion_event, validate_event
+from golive.identity import build_credential
+from golive.publisher import EventPublisher, Published
+from simulators.cpp import CppSimulator, Scenario
+from simulators.eventgrid import EventGridSimulator
+from simulators.identity import IdentitySimulator
+from simulators.tokens import TokenAuthority
+from tests.app.conftest import CapturedLogs
+from tests.app.driver import AppDriver
+
+pytestmark = pytest.mark.azurite
+SIMULATOR_TOKEN = re.compile(r"sim1\.[A-Za-z0-9_-]{10,}")
+
+
+@pytest.fixture
+def foreign_host() -> Iterator[CppSimulator]:
+    """A second server that must never be contacted with the app's token."""
+    with CppSimulator() as foreign:
+        yield foreign
+
+
+def test_operation_location_on_another_origin_fails_the_run_without_sending_the_token(
+    app: AppDriver, stack: LocalStack, foreign_host: CppSimulator
+) -> None:
+    stack.cpp.add_offer("contoso", "sf-foreign",
+                        Scenario(foreign_origin=foreign_host.base_url))
+    assert app.start("contoso", "sf-foreign").status_code == 202
+    status = app.wait_until_finished("contoso", "sf-foreign")
+    assert status["outcome"] == events.FAILED
+    [completion] = app.completion_events("contoso", "sf-foreign")
+    assert "outside the configured API origin" in completion["data"]["reason"]
+    assert foreign_host.requests == []
+
+
+def test_no_token_or_key_in_logs_state_or_events(
+    app: AppDriver, stack: LocalStack, app_logs: CapturedLogs
+) -> None:
+    app.start("contoso", "sf-secrets-blocked", {"requestId": "s-1"})
+    status = app.wait_until_finished("contoso", "sf-secrets-blocked")
+    assert stack.identity.grants, "the app never asked the identity endpoint for a token"
+    durable = app.durable_status(status["instanceId"], history=True)
+    everything = "\n".join([
+        *app_logs.lines,
+        json.dumps(durable),
+        json.dumps(status),
+        json.dumps(stack.eventgrid.events),
+        json.dumps([r.headers for r in stack.cpp.requests]),
+    ])
+    assert not SIMULATOR_TOKEN.search(everything)
+    assert stack.eventgrid.key not in everything
+    assert os.environ.get("IDENTITY_HEADER", "unset") not in everything
+
+
+def test_events_are_published_with_managed_identity_when_no_key_is_set() -> None:
+    """EVENTGRID_TOPIC_KEY unset: the publisher takes a token from the identity endpoint."""
+    authority = TokenAuthority()
+    with IdentitySimulator(authority=authority) as identity, \
+            EventGridSimulator(authority=authority) as topic, \
+            mock.patch.dict(os.environ, {**identity.environment(),
+                                         "AZURE_TOKEN_CREDENTIALS": "ManagedIdentityCredential"}):
+        publisher = EventPublisher(topic.endpoint, None, build_credential(None))
+        summary = events.RunSummary(
+            publisher_id="contoso", offer_id="mi", request_id=None, correlation_id=None,
+            instance_id="golive:contoso:mi", run_id="r", operation_location=None,
+            cpp_status="completed", steps=[], error=None,
+            started_at="2026-01-01T00:00:00+00:00", finished_at="2026-01-02T00:00:00+00:00",
+            polls=3,
+        )
+        event = build_completion_event(events.SUCCEEDED, summary, source="/test",
+                                       time=datetime.now(UTC))
+        assert publisher.publish(event) == Published()
+        [received] = topic.events
+        validate_event(received)
+        assert received["id"] == event["id"]
+        assert [g.resource for g in identity.grants] == ["https://eventgrid.azure.net"]
+        [request] = [r for r in topic.requests if r.method == "POST"]
+        assert request.header("Authorization") == "Bearer ***"
+        assert request.header("aeg-sas-key") is None
