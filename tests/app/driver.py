@@ -30,6 +30,12 @@ class AppDriver:
         url = self.stack.go_live_url(publisher, offer) + "/cancel"
         return requests.post(url, json=body, timeout=30)
 
+    def current(self, publisher: str, offer: str) -> dict[str, Any]:
+        """The status of a go-live the test knows exists."""
+        status = self.status(publisher, offer)
+        assert status is not None, f"no go-live for {publisher}/{offer}"
+        return status
+
     def wait_until_finished(self, publisher: str, offer: str, timeout: float = 90.0
                             ) -> dict[str, Any]:
         """The status route's answer once the run is Completed, Failed or Terminated."""

@@ -77,7 +77,7 @@ def test_repeated_request_id_never_starts_a_second_run(app: AppDriver) -> None:
     repeat = app.start("contoso", "st-dup", {"requestId": "d-1"})
     assert repeat.status_code == 200
     assert repeat.json()["duplicate"] is True
-    assert app.status("contoso", "st-dup")["eventId"] == first["eventId"]
+    assert app.current("contoso", "st-dup")["eventId"] == first["eventId"]
     fresh = app.start("contoso", "st-dup", {"requestId": "d-2"})
     assert fresh.status_code == 202  # a finished offer may go live again under a new request
     second = app.wait_until_finished("contoso", "st-dup")
@@ -182,7 +182,7 @@ def test_queue_message_starts_a_go_live_and_a_replay_starts_nothing(
     while not any("duplicate" in line and "st-queued" in line for line in app_logs.lines):
         assert time.monotonic() < deadline, "the replayed message was never handled"
         time.sleep(0.1)
-    assert app.status("contoso", "st-queued")["eventId"] == first["eventId"]
+    assert app.current("contoso", "st-queued")["eventId"] == first["eventId"]
     assert len(app.completion_events("contoso", "st-queued")) == 1
     assert any("corr-q" in line and "go-live started" in line for line in app_logs.lines)
 
