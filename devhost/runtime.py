@@ -3,9 +3,10 @@
 It owns the durable state (`store`), runs orchestrator episodes through the SDK (`engine`)
 and activities through the worker's converters, and keeps time with a `Clock`. Work flows
 as in Azure Storage: every result is a queued message; an instance with visible messages
-gets an episode; an episode's outcome (history, new work, status) commits in one
-transaction before anything else sees it. In memory it mirrors the store so that 500
-instances in flight need no polling and no re-reading.
+gets an episode; an episode's outcome (history, new work, status) commits atomically
+before anything else sees it (the changes of one loop iteration share a transaction).
+In memory it mirrors the store so that 500 instances in flight need no polling and no
+re-reading.
 
 All of it runs on the caller's asyncio loop: short episodes replay on the loop, long ones
 in one worker thread (so a long replay never stalls the HTTP server sharing the loop), sync
@@ -24,7 +25,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -49,9 +50,12 @@ from devhost.engine import (
     terminate,
 )
 from devhost.registry import FunctionRegistry, FunctionSpec
-from devhost.store import InstanceRecord, Store
+from devhost.store import InstanceRecord, Store, Transaction
 
 log = logging.getLogger("devhost.runtime")
+
+_Write = Callable[[Transaction], bool]  # writes a change; False: nothing to publish
+_Publish = Callable[[], None]  # makes a committed change visible in memory
 
 _MAX_EPISODES_IN_FLIGHT = 8  # queued for the single replay thread; keeps it busy
 _INLINE_REPLAY_EVENTS = 200  # shorter histories replay on the loop itself (~100 µs/event)
@@ -107,6 +111,8 @@ class DurableRuntime:
         self._activities_running = 0
         self._holds = 0
         self._next_message_id = 1
+        self._batch: list[tuple[_Write, _Publish | None, asyncio.Future[None] | None]] = []
+        self._last_flush_share = 0.0  # seconds of the last group commit, per change
         self._tasks: set[asyncio.Task[None]] = set()
         self._waiters: dict[str, list[asyncio.Future[None]]] = {}
         self._wake: asyncio.Event | None = None
@@ -167,6 +173,8 @@ class DurableRuntime:
         for pool in (self._replay_thread, self._activity_pool):
             if pool is not None:
                 pool.shutdown(wait=False, cancel_futures=True)
+        with contextlib.suppress(Exception):
+            self._flush()  # what already happened stays; the rest is redone on restart
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -348,7 +356,7 @@ class DurableRuntime:
 
     def _idle(self) -> bool:
         return not (self._ready or self._running or self._activity_queue
-                    or self._activities_running or self._holds)
+                    or self._activities_running or self._holds or self._batch)
 
     def _delay_to_next_timer(self) -> float | None:
         if not self._timers:
@@ -418,9 +426,11 @@ class DurableRuntime:
         else:
             outcome, work_seconds = await self._replay(spec, snapshot, current, now)
         committing = time.perf_counter()
-        self._commit_episode(record, snapshot, current + stale, outcome, now)
+        write, publish = self._episode_commit(record, snapshot, current + stale, outcome, now)
+        preparing = time.perf_counter() - committing
+        await self._commit(write, publish)
         self.stats.episodes += 1
-        self.stats.episode_seconds += work_seconds + time.perf_counter() - committing
+        self.stats.episode_seconds += work_seconds + preparing + self._last_flush_share
         self.stats.handle_seconds += outcome.handle_seconds
 
     async def _replay(self, spec: FunctionSpec, snapshot: ExecutionSnapshot,
@@ -453,13 +463,11 @@ class DurableRuntime:
             engine=record.engine,
         )
 
-    def _commit_episode(self, record: InstanceRecord, snapshot: ExecutionSnapshot,
-                        consumed: list[Message], outcome: EpisodeOutcome, now: datetime) -> None:
-        """Persist an episode's outcome in one transaction, then publish it in memory."""
+    def _episode_commit(self, record: InstanceRecord, snapshot: ExecutionSnapshot,
+                        consumed: list[Message], outcome: EpisodeOutcome,
+                        now: datetime) -> tuple[_Write, _Publish]:
+        """The writes of an episode's outcome, and how to publish them once committed."""
         instance_id = record.instance_id
-        if self._records.get(instance_id) is not record:  # purged or restarted meanwhile
-            self._discard(consumed)
-            return
         custom = outcome.custom_status_json if outcome.custom_status_set \
             else record.custom_status_json
         messages = list(outcome.messages)
@@ -482,8 +490,11 @@ class DurableRuntime:
             if created is not None:
                 children.append(created)
         self._assign_ids(messages)
-        with self._db.transaction() as tx:
+
+        def write(tx: Transaction) -> bool:
             tx.delete_messages(m.id for m in consumed)
+            if self._records.get(instance_id) is not record:  # purged or restarted meanwhile
+                return False
             if restart:
                 tx.clear_history(instance_id)
             else:
@@ -493,7 +504,9 @@ class DurableRuntime:
                 tx.delete_instance(child_record.instance_id)
                 tx.put_instance(child_record)
             tx.add_messages(messages)
-        with self._lock:
+            return True
+
+        def publish() -> None:
             self._records[instance_id] = updated
             if restart:
                 self._histories[instance_id] = []
@@ -504,11 +517,12 @@ class DurableRuntime:
             for child_record in children:
                 self._records[child_record.instance_id] = child_record
                 self._histories[child_record.instance_id] = []
-        for child_record in children:
-            self._inbox.pop(child_record.instance_id, None)
-        self._route(messages)
-        if updated.is_terminal:
-            self._notify_waiters(instance_id)
+                self._inbox.pop(child_record.instance_id, None)
+            self._route(messages)
+            if updated.is_terminal:
+                self._notify_waiters(instance_id)
+
+        return write, publish
 
     def _create_child(self, instance_id: str, name: str, input_json: str | None,
                       parent: dict[str, Any], now: datetime,
@@ -565,7 +579,7 @@ class DurableRuntime:
                 result = await self._loop.run_in_executor(
                     self._activity_pool, activity_runner.run_sync, spec, input_json)
             if not self._stopping:
-                self._commit_activity(message, result)
+                await self._commit_activity(message, result)
         except Exception:
             log.exception("activity %s of instance %s failed inside devhost",
                           message.body.get("name"), message.instance_id)
@@ -573,7 +587,8 @@ class DurableRuntime:
             self._activities_running -= 1
             self._poke()
 
-    def _commit_activity(self, message: Message, result: activity_runner.ActivityResult) -> None:
+    async def _commit_activity(self, message: Message,
+                               result: activity_runner.ActivityResult) -> None:
         """Replace the work item by its result message, atomically."""
         self.stats.activities += 1
         now = self.clock.now()
@@ -587,10 +602,13 @@ class DurableRuntime:
             replies.append(orchestrator_message(
                 message.instance_id, message.execution_id, now, event))
         self._assign_ids(replies)
-        with self._db.transaction() as tx:
+
+        def write(tx: Transaction) -> bool:
             tx.delete_messages([message.id])
             tx.add_messages(replies)
-        self._route(replies)
+            return True
+
+        await self._commit(write, lambda: self._route(replies))
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -616,9 +634,57 @@ class DurableRuntime:
         self._route(messages)
 
     def _discard(self, messages: list[Message]) -> None:
+        """Delete consumed-but-void messages with the next group commit (nobody waits)."""
         if messages:
-            with self._db.transaction() as tx:
-                tx.delete_messages(m.id for m in messages)
+            ids = [m.id for m in messages]
+
+            def write(tx: Transaction) -> bool:
+                tx.delete_messages(ids)
+                return False
+
+            self._queue_commit(write, None, None)
+
+    # -- group commit ---------------------------------------------------------------------
+
+    async def _commit(self, write: _Write, publish: _Publish) -> None:
+        """Commit with the next group and return once durable and published in memory.
+
+        State changes made in the same loop iteration (hundreds, with 500 instances in
+        flight) share one transaction; nothing is visible or dispatched before it commits.
+        """
+        assert self._loop is not None
+        done = self._loop.create_future()
+        self._queue_commit(write, publish, done)
+        await done
+
+    def _queue_commit(self, write: _Write, publish: _Publish | None,
+                      done: asyncio.Future[None] | None) -> None:
+        self._batch.append((write, publish, done))
+        if len(self._batch) == 1 and self._loop is not None:
+            self._loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        """Write the whole group in one transaction, then publish it, in order."""
+        batch, self._batch = self._batch, []
+        if not batch or self._store is None:
+            return
+        started = time.perf_counter()
+        try:
+            with self._lock:
+                with self._store.transaction() as tx:
+                    applied = [write(tx) for write, _, _ in batch]
+                for (_, publish, _), ok in zip(batch, applied, strict=True):
+                    if ok and publish is not None:
+                        publish()
+        except Exception as exc:
+            for _, _, done in batch:
+                if done is not None and not done.done():
+                    done.set_exception(exc)
+            raise
+        self._last_flush_share = (time.perf_counter() - started) / len(batch)
+        for _, _, done in batch:
+            if done is not None and not done.done():
+                done.set_result(None)
 
     def _assign_ids(self, messages: list[Message]) -> None:
         for message in messages:

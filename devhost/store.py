@@ -3,8 +3,9 @@
 Three tables: instances (one row per orchestration instance: status, input, output, custom
 status, the host's id bookkeeping), history (the current execution's events) and messages
 (queued work: orchestrator events and activity work items, each with the time it becomes
-visible). Every state change is one transaction, e.g. an episode's new history events, its
-new work items, the consumed messages and the new status commit together; so a process killed
+visible). Every state change is atomic, e.g. an episode's new history events, its new work
+items, the consumed messages and the new status commit together (the runtime may put several
+changes in one transaction, never one change in two); so a process killed
 at any instant restarts on a consistent state in which every unfinished piece of work is
 still queued. WAL with synchronous=NORMAL survives a killed process (not a power cut), which
 is the failure a local runtime must survive, at a fraction of the cost of a full sync.
