@@ -138,7 +138,7 @@ class DurableRuntime:
             self._records = {r.instance_id: r for r in loaded.instances}
             self._histories = loaded.histories
         self._inbox, self._ready, self._running = {}, {}, set()
-        self._timers, self._activity_queue = [], deque()
+        self._timers, self._activity_queue, self._batch = [], deque(), []
         for message in loaded.messages:
             self._next_message_id = max(self._next_message_id, message.id + 1)
             if message.kind == ACTIVITY:
