@@ -28,7 +28,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -232,6 +232,7 @@ class DurableRuntime:
               instance_id_prefix: str | None = None) -> list[dict[str, Any]]:
         """Statuses of the instances matching every given filter, oldest first."""
         wanted = {s.lower() for s in runtime_status} if runtime_status else None
+        created_from, created_to = _aware(created_from), _aware(created_to)
         with self._lock:
             records = list(self._records.values())
         matches = [
@@ -733,3 +734,9 @@ def _played(event: dict[str, Any]) -> str:
     event["IsPlayed"] = True
     return json.dumps(event)
 
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """A filter instant without a timezone is taken as UTC (the API's times are UTC)."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -73,6 +73,8 @@ def test_query_filters_and_purge() -> None:
             later = runtime.query(created_from=EPOCH + timedelta(minutes=30))
             assert {s["instanceId"] for s in later} == {"a-2", "b-1"}  # after the 1 h deadline
             assert runtime.query(created_to=EPOCH - timedelta(days=1)) == []
+            naive = datetime(2024, 1, 1, 0, 30)  # taken as UTC
+            assert {s["instanceId"] for s in runtime.query(created_from=naive)} == {"a-2", "b-1"}
             assert runtime.purge("a-1") == 1
             assert runtime.purge("a-1") == 0
             assert runtime.get_status("a-1") is None
