@@ -4,6 +4,8 @@ Settings are validated here, at load, so a bad or missing setting stops the app
 with its name rather than failing a go-live later.
 """
 
+import logging
+
 import azure.durable_functions as df
 import azure.functions as func
 
@@ -14,6 +16,8 @@ from triggers.http_routes import blueprint as http_routes
 from triggers.queue_starter import blueprint as queue_starter
 
 current_settings()
+# azure-core logs every HTTP request at INFO; keep the app's own lines readable.
+logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
 
 app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
 for blueprint in (http_routes, queue_starter, orchestrators, activities):
