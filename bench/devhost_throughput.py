@@ -36,8 +36,10 @@ async def throughput(state_path: Path | None) -> tuple[float, DurableRuntime]:
     await runtime.start()
     try:
         started = time.perf_counter()
-        ids = [await runtime.start_new("chain10", f"bench-{n}", json.dumps(n))
-               for n in range(INSTANCES)]
+        ids = [
+            await runtime.start_new("chain10", f"bench-{n}", json.dumps(n))
+            for n in range(INSTANCES)
+        ]
         for n, instance_id in enumerate(ids):
             status = await runtime.wait_for(instance_id, 600)
             if status["output"] != n + 10:
@@ -53,12 +55,16 @@ def report(label: str, elapsed: float, runtime: DurableRuntime) -> None:
     per_episode = stats.episode_seconds / stats.episodes
     per_handle = stats.handle_seconds / stats.episodes
     print(f"{label}:")
-    print(f"  {INSTANCES} x 10-activity chain in {elapsed:.2f} s: "
-          f"{INSTANCES / elapsed:.1f} orchestrations/s "
-          f"({stats.episodes} episodes, {stats.activities} activities)")
-    print(f"  per episode: devhost {per_episode * 1e3:.3f} ms, "
-          f"SDK handle() {per_handle * 1e3:.3f} ms, "
-          f"overhead ratio {per_episode / per_handle:.2f}x")
+    print(
+        f"  {INSTANCES} x 10-activity chain in {elapsed:.2f} s: "
+        f"{INSTANCES / elapsed:.1f} orchestrations/s "
+        f"({stats.episodes} episodes, {stats.activities} activities)"
+    )
+    print(
+        f"  per episode: devhost {per_episode * 1e3:.3f} ms, "
+        f"SDK handle() {per_handle * 1e3:.3f} ms, "
+        f"overhead ratio {per_episode / per_handle:.2f}x"
+    )
 
 
 def main() -> None:

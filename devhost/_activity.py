@@ -44,8 +44,10 @@ def encode_result(value: Any) -> str:
 
 
 def unknown_activity(name: str) -> ActivityResult:
-    reason = (f"The function '{name}' doesn't exist, is disabled, or is not an activity "
-              "function. Additional info: the app has no activity of that name.")
+    reason = (
+        f"The function '{name}' doesn't exist, is disabled, or is not an activity "
+        "function. Additional info: the app has no activity of that name."
+    )
     return ActivityResult(False, reason=reason)
 
 
@@ -75,10 +77,13 @@ def failed(name: str, exc: BaseException) -> ActivityResult:
     has), so code that parses the second line keeps working.
     """
     message = f"{type(exc).__name__}: {exc}"
-    details = json.dumps({
-        "Message": message,
-        "ExceptionType": type(exc).__name__,
-        "StackTrace": "".join(traceback.format_exception(exc)).rstrip(),
-    })
-    return ActivityResult(False, reason=f"Activity function '{name}' failed: {message}",
-                          details=details)
+    details = json.dumps(
+        {
+            "Message": message,
+            "ExceptionType": type(exc).__name__,
+            "StackTrace": "".join(traceback.format_exception(exc)).rstrip(),
+        }
+    )
+    return ActivityResult(
+        False, reason=f"Activity function '{name}' failed: {message}", details=details
+    )

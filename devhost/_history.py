@@ -68,8 +68,15 @@ def orchestrator_completed(at: datetime) -> dict[str, Any]:
     return event(EventType.ORCHESTRATOR_COMPLETED, at)
 
 
-def execution_started(at: datetime, *, name: str, input_json: str | None, instance_id: str,
-                      execution_id: str, parent: dict[str, Any] | None) -> dict[str, Any]:
+def execution_started(
+    at: datetime,
+    *,
+    name: str,
+    input_json: str | None,
+    instance_id: str,
+    execution_id: str,
+    parent: dict[str, Any] | None,
+) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "Name": name,
         "Version": "",
@@ -105,26 +112,40 @@ def task_completed(at: datetime, task_id: int, result_json: str | None) -> dict[
 
 
 def task_failed(at: datetime, task_id: int, reason: str, details: str | None) -> dict[str, Any]:
-    return event(EventType.TASK_FAILED, at, TaskScheduledId=task_id, Reason=reason,
-                 Details=details)
+    return event(EventType.TASK_FAILED, at, TaskScheduledId=task_id, Reason=reason, Details=details)
 
 
-def sub_orchestration_created(at: datetime, task_id: int, name: str, instance_id: str,
-                              input_json: str | None) -> dict[str, Any]:
-    return event(EventType.SUB_ORCHESTRATION_CREATED, at, task_id, Name=name,
-                 InstanceId=instance_id, Input=input_json)
+def sub_orchestration_created(
+    at: datetime, task_id: int, name: str, instance_id: str, input_json: str | None
+) -> dict[str, Any]:
+    return event(
+        EventType.SUB_ORCHESTRATION_CREATED,
+        at,
+        task_id,
+        Name=name,
+        InstanceId=instance_id,
+        Input=input_json,
+    )
 
 
-def sub_orchestration_completed(at: datetime, task_id: int,
-                                result_json: str | None) -> dict[str, Any]:
-    return event(EventType.SUB_ORCHESTRATION_COMPLETED, at, TaskScheduledId=task_id,
-                 Result=result_json)
+def sub_orchestration_completed(
+    at: datetime, task_id: int, result_json: str | None
+) -> dict[str, Any]:
+    return event(
+        EventType.SUB_ORCHESTRATION_COMPLETED, at, TaskScheduledId=task_id, Result=result_json
+    )
 
 
-def sub_orchestration_failed(at: datetime, task_id: int, reason: str,
-                             details: str | None) -> dict[str, Any]:
-    return event(EventType.SUB_ORCHESTRATION_FAILED, at, TaskScheduledId=task_id, Reason=reason,
-                 Details=details)
+def sub_orchestration_failed(
+    at: datetime, task_id: int, reason: str, details: str | None
+) -> dict[str, Any]:
+    return event(
+        EventType.SUB_ORCHESTRATION_FAILED,
+        at,
+        TaskScheduledId=task_id,
+        Reason=reason,
+        Details=details,
+    )
 
 
 def timer_created(at: datetime, timer_id: int, fire_at: datetime) -> dict[str, Any]:

@@ -34,12 +34,20 @@ class Message:
         return event
 
 
-def orchestrator_message(instance_id: str, execution_id: str | None, visible_at: datetime,
-                         event: dict[str, Any]) -> Message:
+def orchestrator_message(
+    instance_id: str, execution_id: str | None, visible_at: datetime, event: dict[str, Any]
+) -> Message:
     return Message(ORCHESTRATOR, instance_id, execution_id, visible_at, {"event": event})
 
 
-def activity_message(instance_id: str, execution_id: str, visible_at: datetime, *, task_id: int,
-                     name: str, input_json: str | None) -> Message:
+def activity_message(
+    instance_id: str,
+    execution_id: str,
+    visible_at: datetime,
+    *,
+    task_id: int,
+    name: str,
+    input_json: str | None,
+) -> Message:
     body = {"task_id": task_id, "name": name, "input": input_json}
     return Message(ACTIVITY, instance_id, execution_id, visible_at, body)

@@ -31,10 +31,18 @@ _NAMES = {
     EventType.TIMER_FIRED: "TimerFired",
     EventType.EVENT_RAISED: "EventRaised",
 }
-_HIDDEN = {EventType.ORCHESTRATOR_STARTED, EventType.ORCHESTRATOR_COMPLETED,
-           EventType.TASK_SCHEDULED, EventType.SUB_ORCHESTRATION_CREATED}
-_COMPLETIONS = {EventType.TASK_COMPLETED, EventType.TASK_FAILED,
-                EventType.SUB_ORCHESTRATION_COMPLETED, EventType.SUB_ORCHESTRATION_FAILED}
+_HIDDEN = {
+    EventType.ORCHESTRATOR_STARTED,
+    EventType.ORCHESTRATOR_COMPLETED,
+    EventType.TASK_SCHEDULED,
+    EventType.SUB_ORCHESTRATION_CREATED,
+}
+_COMPLETIONS = {
+    EventType.TASK_COMPLETED,
+    EventType.TASK_FAILED,
+    EventType.SUB_ORCHESTRATION_COMPLETED,
+    EventType.SUB_ORCHESTRATION_FAILED,
+}
 _PAYLOADS = ("Input", "Result")
 
 
@@ -53,9 +61,13 @@ def json_value(text: str | None) -> Any:
         return text
 
 
-def status_of(record: InstanceRecord, *, show_input: bool,
-              history: list[str] | None = None,
-              show_history_output: bool = False) -> dict[str, Any]:
+def status_of(
+    record: InstanceRecord,
+    *,
+    show_input: bool,
+    history: list[str] | None = None,
+    show_history_output: bool = False,
+) -> dict[str, Any]:
     status: dict[str, Any] = {
         "name": record.name,
         "instanceId": record.instance_id,
@@ -75,7 +87,8 @@ def history_events(history: list[str], show_output: bool) -> list[dict[str, Any]
     """The execution's events, summarised for people rather than for replay."""
     events = [json.loads(text) for text in history]
     scheduled = {
-        e["EventId"]: e for e in events
+        e["EventId"]: e
+        for e in events
         if e["EventType"] in (EventType.TASK_SCHEDULED, EventType.SUB_ORCHESTRATION_CREATED)
     }
     summary: list[dict[str, Any]] = []

@@ -114,8 +114,9 @@ class EpisodeOutcome:
     handle_seconds: float = 0.0
 
 
-def run_episode(spec: FunctionSpec, snapshot: ExecutionSnapshot, messages: list[Message],
-                now: datetime) -> EpisodeOutcome:
+def run_episode(
+    spec: FunctionSpec, snapshot: ExecutionSnapshot, messages: list[Message], now: datetime
+) -> EpisodeOutcome:
     """Replay the execution with the new events through the SDK and interpret its answer."""
     episode = _Episode(snapshot, now)
     new_events = episode.order_new_events([m.event for m in messages])
@@ -135,27 +136,31 @@ def run_episode(spec: FunctionSpec, snapshot: ExecutionSnapshot, messages: list[
         except UnsupportedActionError as exc:
             episode.fail(f"Orchestrator function '{snapshot.name}' failed: {exc}")
         except (KeyError, TypeError, ValueError) as exc:  # an answer we cannot read
-            episode.fail(f"Orchestrator function '{snapshot.name}' failed: devhost could not "
-                         f"interpret the orchestrator's answer ({type(exc).__name__}: {exc})")
+            episode.fail(
+                f"Orchestrator function '{snapshot.name}' failed: devhost could not "
+                f"interpret the orchestrator's answer ({type(exc).__name__}: {exc})"
+            )
     episode.outcome.new_events.append(h.orchestrator_completed(now))
     return episode.outcome
 
 
-def terminate(snapshot: ExecutionSnapshot, reason_json: str | None,
-              now: datetime) -> EpisodeOutcome:
+def terminate(
+    snapshot: ExecutionSnapshot, reason_json: str | None, now: datetime
+) -> EpisodeOutcome:
     """End the execution as Terminated without running the orchestrator (as DTFx does)."""
     episode = _Episode(snapshot, now)
-    episode.outcome.new_events.extend([
-        h.orchestrator_started(now),
-        h.execution_terminated(now, reason_json),
-    ])
+    episode.outcome.new_events.extend(
+        [
+            h.orchestrator_started(now),
+            h.execution_terminated(now, reason_json),
+        ]
+    )
     episode.finish(TERMINATED, reason_json)
     episode.outcome.new_events.append(h.orchestrator_completed(now))
     return episode.outcome
 
 
-def fail_without_replay(snapshot: ExecutionSnapshot, message: str,
-                        now: datetime) -> EpisodeOutcome:
+def fail_without_replay(snapshot: ExecutionSnapshot, message: str, now: datetime) -> EpisodeOutcome:
     """End the execution as Failed when it cannot even be replayed (unknown orchestrator)."""
     episode = _Episode(snapshot, now)
     episode.outcome.new_events.append(h.orchestrator_started(now))
@@ -166,13 +171,15 @@ def fail_without_replay(snapshot: ExecutionSnapshot, message: str,
 
 def _context_body(snapshot: ExecutionSnapshot, new_events: list[dict[str, Any]]) -> str:
     """The JSON the host hands the orchestrator binding; played events are reused as text."""
-    settings = json.dumps({
-        "input": snapshot.input_json,
-        "instanceId": snapshot.instance_id,
-        "isReplaying": bool(snapshot.history),
-        "parentInstanceId": snapshot.parent["instance_id"] if snapshot.parent else None,
-        **_CONTEXT_SETTINGS,
-    })
+    settings = json.dumps(
+        {
+            "input": snapshot.input_json,
+            "instanceId": snapshot.instance_id,
+            "isReplaying": bool(snapshot.history),
+            "parentInstanceId": snapshot.parent["instance_id"] if snapshot.parent else None,
+            **_CONTEXT_SETTINGS,
+        }
+    )
     events = [*snapshot.history, *(json.dumps(e) for e in new_events)]
     return '{"history":[' + ",".join(events) + "]," + settings[1:]
 
@@ -263,7 +270,7 @@ class _Episode:
 
     def interpret(self, state: dict[str, Any], new_events: list[dict[str, Any]]) -> None:
         leaves = flatten_actions(state.get("actions") or [])
-        fresh = leaves[self.engine["cursor"]:]
+        fresh = leaves[self.engine["cursor"] :]
         self.engine["cursor"] = len(leaves)
         continue_as_new = next((a for a in fresh if a.get("actionType") == _CONTINUE_AS_NEW), None)
         if state.get("isDone") and continue_as_new is not None:
@@ -290,8 +297,9 @@ class _Episode:
             task_id = self._take_id()
             if kind == _CALL_SUB_ORCHESTRATOR_WITH_RETRY:
                 self._start_retry(task_id, "suborchestration", action)
-            self._schedule_child(task_id, action["functionName"], action.get("input"),
-                                 action.get("instanceId"))
+            self._schedule_child(
+                task_id, action["functionName"], action.get("input"), action.get("instanceId")
+            )
         elif kind == _CREATE_TIMER:
             # A timer canceled by task_any still exists in DTFx: it fires later, unseen.
             self._schedule_timer(self._take_id(), h.parse_time(action["fireAt"]))
@@ -310,28 +318,44 @@ class _Episode:
     def _schedule_activity(self, task_id: int, name: str, input_json: str | None) -> None:
         snap = self.snapshot
         self.outcome.new_events.append(h.task_scheduled(self.now, task_id, name, input_json))
-        self.outcome.messages.append(activity_message(
-            snap.instance_id, snap.execution_id, self.now,
-            task_id=task_id, name=name, input_json=input_json,
-        ))
+        self.outcome.messages.append(
+            activity_message(
+                snap.instance_id,
+                snap.execution_id,
+                self.now,
+                task_id=task_id,
+                name=name,
+                input_json=input_json,
+            )
+        )
 
-    def _schedule_child(self, task_id: int, name: str, input_json: str | None,
-                        instance_id: str | None) -> None:
+    def _schedule_child(
+        self, task_id: int, name: str, input_json: str | None, instance_id: str | None
+    ) -> None:
         snap = self.snapshot
         child_id = instance_id or f"{snap.instance_id}:{task_id}"
         self.outcome.new_events.append(
-            h.sub_orchestration_created(self.now, task_id, name, child_id, input_json))
-        parent = {"instance_id": snap.instance_id, "execution_id": snap.execution_id,
-                  "task_id": task_id, "name": snap.name}
+            h.sub_orchestration_created(self.now, task_id, name, child_id, input_json)
+        )
+        parent = {
+            "instance_id": snap.instance_id,
+            "execution_id": snap.execution_id,
+            "task_id": task_id,
+            "name": snap.name,
+        }
         self.outcome.children.append(ChildStart(child_id, name, input_json, parent))
 
     def _schedule_timer(self, timer_id: int, fire_at: datetime) -> None:
         snap = self.snapshot
         self.outcome.new_events.append(h.timer_created(self.now, timer_id, fire_at))
-        self.outcome.messages.append(orchestrator_message(
-            snap.instance_id, snap.execution_id, fire_at,
-            h.timer_fired(fire_at, timer_id, fire_at),
-        ))
+        self.outcome.messages.append(
+            orchestrator_message(
+                snap.instance_id,
+                snap.execution_id,
+                fire_at,
+                h.timer_fired(fire_at, timer_id, fire_at),
+            )
+        )
 
     # -- retry emulation ------------------------------------------------------------------
 
@@ -376,8 +400,9 @@ class _Episode:
             if retry["kind"] == "activity":
                 self._schedule_activity(attempt_id, retry["name"], retry["input"])
             else:
-                self._schedule_child(attempt_id, retry["name"], retry["input"],
-                                     retry["instance_id"])
+                self._schedule_child(
+                    attempt_id, retry["name"], retry["input"], retry["instance_id"]
+                )
 
     def _end_retry(self, retry: dict[str, Any]) -> None:
         key = retry["key"]
@@ -411,8 +436,9 @@ class _Episode:
             if status == TERMINATED:
                 reason = f"Sub-orchestration '{self.snapshot.instance_id}' was terminated: {reason}"
             notice = h.sub_orchestration_failed(self.now, parent["task_id"], reason, "")
-        outcome.messages.append(orchestrator_message(
-            parent["instance_id"], parent["execution_id"], self.now, notice))
+        outcome.messages.append(
+            orchestrator_message(parent["instance_id"], parent["execution_id"], self.now, notice)
+        )
 
 
 def _text_of(value_json: str | None) -> str:

@@ -85,8 +85,12 @@ def load_app(app_dir: Path) -> FunctionRegistry:
     module = _import_function_app(app_dir)
     app = _find_app(module, app_dir)
     registry = FunctionRegistry(
-        http={}, queue={}, orchestrators={}, activities={},
-        app_dir=app_dir, host_json=_read_host_json(app_dir),
+        http={},
+        queue={},
+        orchestrators={},
+        activities={},
+        app_dir=app_dir,
+        host_json=_read_host_json(app_dir),
     )
     for function in app.get_functions():
         _register(registry, function)
@@ -116,7 +120,8 @@ def _import_function_app(app_dir: Path) -> ModuleType:
 
 def _find_app(module: ModuleType, app_dir: Path) -> func.FunctionRegister:
     apps = {
-        name: value for name, value in vars(module).items()
+        name: value
+        for name, value in vars(module).items()
         if isinstance(value, func.FunctionRegister)
     }
     if not apps:

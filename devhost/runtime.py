@@ -90,8 +90,15 @@ class RuntimeStats:
 class DurableRuntime:
     """Runs the orchestrations and activities of one app on the caller's asyncio loop."""
 
-    def __init__(self, registry: FunctionRegistry, *, clock: Clock, state_path: Path | None = None,
-                 task_hub: str = "TestHubName", activity_workers: int = 16) -> None:
+    def __init__(
+        self,
+        registry: FunctionRegistry,
+        *,
+        clock: Clock,
+        state_path: Path | None = None,
+        task_hub: str = "TestHubName",
+        activity_workers: int = 16,
+    ) -> None:
         self.registry = registry
         self.clock = clock
         self.state_path = state_path
@@ -131,7 +138,8 @@ class DurableRuntime:
         self._store = Store(self.state_path)
         self._replay_thread = ThreadPoolExecutor(1, thread_name_prefix="devhost-replay")
         self._activity_pool = ThreadPoolExecutor(
-            self.activity_workers, thread_name_prefix="devhost-activity")
+            self.activity_workers, thread_name_prefix="devhost-activity"
+        )
         loaded = self._store.load()
         self._resume_virtual_time(loaded.instances)
         with self._lock:
@@ -181,8 +189,9 @@ class DurableRuntime:
 
     # -- client operations ----------------------------------------------------------------
 
-    async def start_new(self, orchestrator: str, instance_id: str | None,
-                        input_json: str | None) -> str:
+    async def start_new(
+        self, orchestrator: str, instance_id: str | None, input_json: str | None
+    ) -> str:
         """Schedule a new instance; a finished id may start again, a Running/Pending one not."""
         spec = self.registry.find_orchestrator(orchestrator)
         if spec is None:
@@ -191,7 +200,8 @@ class DurableRuntime:
         existing = self._records.get(instance_id)
         if existing is not None and not existing.is_terminal:
             raise InstanceExistsError(
-                f"an instance with id '{instance_id}' is already {existing.status}")
+                f"an instance with id '{instance_id}' is already {existing.status}"
+            )
         record, start = self._new_instance(instance_id, spec.name, input_json, parent=None)
         with self._db.transaction() as tx:
             tx.delete_instance(instance_id)
@@ -205,9 +215,14 @@ class DurableRuntime:
         self._route([start])
         return instance_id
 
-    def get_status(self, instance_id: str, *, show_history: bool = False,
-                   show_history_output: bool = False,
-                   show_input: bool = True) -> dict[str, Any] | None:
+    def get_status(
+        self,
+        instance_id: str,
+        *,
+        show_history: bool = False,
+        show_history_output: bool = False,
+        show_input: bool = True,
+    ) -> dict[str, Any] | None:
         """The instance's status in the HTTP API shape, or None if there is no such instance."""
         with self._lock:
             record = self._records.get(instance_id)
@@ -217,8 +232,9 @@ class DurableRuntime:
             if show_history:
                 cached = self._histories.get(instance_id)
                 history = list(cached) if cached is not None else self._db.history(instance_id)
-        return status_of(record, show_input=show_input, history=history,
-                         show_history_output=show_history_output)
+        return status_of(
+            record, show_input=show_input, history=history, show_history_output=show_history_output
+        )
 
     def raw_history(self, instance_id: str) -> list[dict[str, Any]]:
         """The current execution's history exactly as the SDK replays it (tests, debugging)."""
@@ -227,16 +243,22 @@ class DurableRuntime:
             texts = list(cached) if cached is not None else self._db.history(instance_id)
         return [json.loads(text) for text in texts]
 
-    def query(self, *, runtime_status: list[str] | None = None,
-              created_from: datetime | None = None, created_to: datetime | None = None,
-              instance_id_prefix: str | None = None) -> list[dict[str, Any]]:
+    def query(
+        self,
+        *,
+        runtime_status: list[str] | None = None,
+        created_from: datetime | None = None,
+        created_to: datetime | None = None,
+        instance_id_prefix: str | None = None,
+    ) -> list[dict[str, Any]]:
         """Statuses of the instances matching every given filter, oldest first."""
         wanted = {s.lower() for s in runtime_status} if runtime_status else None
         created_from, created_to = _aware(created_from), _aware(created_to)
         with self._lock:
             records = list(self._records.values())
         matches = [
-            r for r in records
+            r
+            for r in records
             if (wanted is None or r.status.lower() in wanted)
             and (created_from is None or r.created_time >= created_from)
             and (created_to is None or r.created_time <= created_to)
@@ -249,8 +271,11 @@ class DurableRuntime:
         """Queue an event for the instance; it is buffered until the orchestrator waits for it."""
         record = self._running_record(instance_id)
         message = orchestrator_message(
-            record.instance_id, None, self.clock.now(),
-            h.event_raised(self.clock.now(), event_name, data_json))
+            record.instance_id,
+            None,
+            self.clock.now(),
+            h.event_raised(self.clock.now(), event_name, data_json),
+        )
         self._enqueue([message])
 
     async def terminate(self, instance_id: str, reason: str | None) -> None:
@@ -258,8 +283,11 @@ class DurableRuntime:
         record = self._running_record(instance_id)
         reason_json = None if reason is None else json.dumps(reason)
         message = orchestrator_message(
-            record.instance_id, record.execution_id, self.clock.now(),
-            h.execution_terminated(self.clock.now(), reason_json))
+            record.instance_id,
+            record.execution_id,
+            self.clock.now(),
+            h.execution_terminated(self.clock.now(), reason_json),
+        )
         self._enqueue([message])
 
     def purge(self, instance_id: str) -> int:
@@ -352,12 +380,21 @@ class DurableRuntime:
 
     def _is_live(self, message: Message) -> bool:
         record = self._records.get(message.instance_id)
-        return (record is not None and not record.is_terminal
-                and message.execution_id in (None, record.execution_id))
+        return (
+            record is not None
+            and not record.is_terminal
+            and message.execution_id in (None, record.execution_id)
+        )
 
     def _idle(self) -> bool:
-        return not (self._ready or self._running or self._activity_queue
-                    or self._activities_running or self._holds or self._batch)
+        return not (
+            self._ready
+            or self._running
+            or self._activity_queue
+            or self._activities_running
+            or self._holds
+            or self._batch
+        )
 
     def _delay_to_next_timer(self) -> float | None:
         if not self._timers:
@@ -377,8 +414,7 @@ class DurableRuntime:
         while self._activity_queue and self._activities_running < self.activity_workers:
             message = self._activity_queue.popleft()
             record = self._records.get(message.instance_id)
-            if (record is None or record.is_terminal
-                    or record.execution_id != message.execution_id):
+            if record is None or record.is_terminal or record.execution_id != message.execution_id:
                 self._discard([message])
                 continue
             self._activities_running += 1
@@ -415,8 +451,9 @@ class DurableRuntime:
             return
         snapshot = self._snapshot(record)
         now = self.clock.now()
-        terminated = next((m for m in current
-                           if m.event["EventType"] == EventType.EXECUTION_TERMINATED), None)
+        terminated = next(
+            (m for m in current if m.event["EventType"] == EventType.EXECUTION_TERMINATED), None
+        )
         spec = self.registry.find_orchestrator(record.name)
         work_seconds = 0.0
         if terminated is not None:
@@ -434,14 +471,20 @@ class DurableRuntime:
         self.stats.episode_seconds += work_seconds + preparing + self._last_flush_share
         self.stats.handle_seconds += outcome.handle_seconds
 
-    async def _replay(self, spec: FunctionSpec, snapshot: ExecutionSnapshot,
-                      messages: list[Message], now: datetime) -> tuple[EpisodeOutcome, float]:
+    async def _replay(
+        self,
+        spec: FunctionSpec,
+        snapshot: ExecutionSnapshot,
+        messages: list[Message],
+        now: datetime,
+    ) -> tuple[EpisodeOutcome, float]:
         """Run the episode; also return the seconds it took.
 
         A short history replays in a couple of milliseconds: inline on the loop is cheaper
         than a thread hop (and than two threads contending for the GIL). A long one goes to
         the replay thread so that it cannot stall the HTTP server sharing the loop.
         """
+
         def work() -> tuple[EpisodeOutcome, float]:
             started = time.perf_counter()
             outcome = run_episode(spec, snapshot, messages, now)
@@ -459,35 +502,57 @@ class DurableRuntime:
             with self._lock:
                 self._histories[record.instance_id] = history
         return ExecutionSnapshot(
-            instance_id=record.instance_id, execution_id=record.execution_id, name=record.name,
-            input_json=record.input_json, parent=record.parent, history=list(history),
+            instance_id=record.instance_id,
+            execution_id=record.execution_id,
+            name=record.name,
+            input_json=record.input_json,
+            parent=record.parent,
+            history=list(history),
             engine=record.engine,
         )
 
-    def _episode_commit(self, record: InstanceRecord, snapshot: ExecutionSnapshot,
-                        consumed: list[Message], outcome: EpisodeOutcome,
-                        now: datetime) -> tuple[_Write, _Publish]:
+    def _episode_commit(
+        self,
+        record: InstanceRecord,
+        snapshot: ExecutionSnapshot,
+        consumed: list[Message],
+        outcome: EpisodeOutcome,
+        now: datetime,
+    ) -> tuple[_Write, _Publish]:
         """The writes of an episode's outcome, and how to publish them once committed."""
         instance_id = record.instance_id
-        custom = outcome.custom_status_json if outcome.custom_status_set \
-            else record.custom_status_json
+        custom = (
+            outcome.custom_status_json if outcome.custom_status_set else record.custom_status_json
+        )
         messages = list(outcome.messages)
         played = [_played(e) for e in outcome.new_events]
         restart = outcome.status == CONTINUED_AS_NEW
         if restart:
             updated = replace(
-                record, execution_id=uuid.uuid4().hex, status=RUNNING,
-                input_json=outcome.continue_input_json, output_json=None,
-                custom_status_json=custom, last_updated_time=now, engine=new_engine_state())
+                record,
+                execution_id=uuid.uuid4().hex,
+                status=RUNNING,
+                input_json=outcome.continue_input_json,
+                output_json=None,
+                custom_status_json=custom,
+                last_updated_time=now,
+                engine=new_engine_state(),
+            )
             messages.append(self._start_message(updated, now))
         else:
             updated = replace(
-                record, status=outcome.status, output_json=outcome.output_json,
-                custom_status_json=custom, last_updated_time=now, engine=outcome.engine)
+                record,
+                status=outcome.status,
+                output_json=outcome.output_json,
+                custom_status_json=custom,
+                last_updated_time=now,
+                engine=outcome.engine,
+            )
         children: list[InstanceRecord] = []
         for child in outcome.children:
-            created = self._create_child(child.instance_id, child.name, child.input_json,
-                                         child.parent, now, messages)
+            created = self._create_child(
+                child.instance_id, child.name, child.input_json, child.parent, now, messages
+            )
             if created is not None:
                 children.append(created)
         self._assign_ids(messages)
@@ -525,9 +590,15 @@ class DurableRuntime:
 
         return write, publish
 
-    def _create_child(self, instance_id: str, name: str, input_json: str | None,
-                      parent: dict[str, Any], now: datetime,
-                      messages: list[Message]) -> InstanceRecord | None:
+    def _create_child(
+        self,
+        instance_id: str,
+        name: str,
+        input_json: str | None,
+        parent: dict[str, Any],
+        now: datetime,
+        messages: list[Message],
+    ) -> InstanceRecord | None:
         """A sub-orchestration's instance, or a failure notice to the parent if impossible."""
         spec = self.registry.find_orchestrator(name)
         existing = self._records.get(instance_id)
@@ -538,20 +609,30 @@ class DurableRuntime:
             reason = f"An instance with id '{instance_id}' is already {existing.status}."
         if spec is None or reason is not None:
             notice = h.sub_orchestration_failed(now, parent["task_id"], reason or "", "")
-            messages.append(orchestrator_message(
-                parent["instance_id"], parent["execution_id"], now, notice))
+            messages.append(
+                orchestrator_message(parent["instance_id"], parent["execution_id"], now, notice)
+            )
             return None
         record, start = self._new_instance(instance_id, spec.name, input_json, parent)
         messages.append(start)
         return record
 
-    def _new_instance(self, instance_id: str, name: str, input_json: str | None,
-                      parent: dict[str, Any] | None) -> tuple[InstanceRecord, Message]:
+    def _new_instance(
+        self, instance_id: str, name: str, input_json: str | None, parent: dict[str, Any] | None
+    ) -> tuple[InstanceRecord, Message]:
         now = self.clock.now()
         record = InstanceRecord(
-            instance_id=instance_id, name=name, execution_id=uuid.uuid4().hex, status=PENDING,
-            input_json=input_json, output_json=None, custom_status_json=None,
-            created_time=now, last_updated_time=now, parent=parent, engine=new_engine_state(),
+            instance_id=instance_id,
+            name=name,
+            execution_id=uuid.uuid4().hex,
+            status=PENDING,
+            input_json=input_json,
+            output_json=None,
+            custom_status_json=None,
+            created_time=now,
+            last_updated_time=now,
+            parent=parent,
+            engine=new_engine_state(),
         )
         start = self._start_message(record, now)
         self._assign_ids([start])
@@ -559,9 +640,13 @@ class DurableRuntime:
 
     def _start_message(self, record: InstanceRecord, now: datetime) -> Message:
         started = h.execution_started(
-            now, name=record.name, input_json=record.input_json,
-            instance_id=record.instance_id, execution_id=record.execution_id,
-            parent=record.parent)
+            now,
+            name=record.name,
+            input_json=record.input_json,
+            instance_id=record.instance_id,
+            execution_id=record.execution_id,
+            parent=record.parent,
+        )
         return orchestrator_message(record.instance_id, record.execution_id, now, started)
 
     # -- activities -----------------------------------------------------------------------
@@ -578,30 +663,42 @@ class DurableRuntime:
             else:
                 assert self._loop is not None
                 result = await self._loop.run_in_executor(
-                    self._activity_pool, activity_runner.run_sync, spec, input_json)
+                    self._activity_pool, activity_runner.run_sync, spec, input_json
+                )
             if not self._stopping:
                 await self._commit_activity(message, result)
         except Exception:
-            log.exception("activity %s of instance %s failed inside devhost",
-                          message.body.get("name"), message.instance_id)
+            log.exception(
+                "activity %s of instance %s failed inside devhost",
+                message.body.get("name"),
+                message.instance_id,
+            )
         finally:
             self._activities_running -= 1
             self._poke()
 
-    async def _commit_activity(self, message: Message,
-                               result: activity_runner.ActivityResult) -> None:
+    async def _commit_activity(
+        self, message: Message, result: activity_runner.ActivityResult
+    ) -> None:
         """Replace the work item by its result message, atomically."""
         self.stats.activities += 1
         now = self.clock.now()
         task_id = message.body["task_id"]
         record = self._records.get(message.instance_id)
         replies: list[Message] = []
-        if (record is not None and not record.is_terminal
-                and record.execution_id == message.execution_id):
-            event = (h.task_completed(now, task_id, result.result_json) if result.succeeded
-                     else h.task_failed(now, task_id, result.reason, result.details))
-            replies.append(orchestrator_message(
-                message.instance_id, message.execution_id, now, event))
+        if (
+            record is not None
+            and not record.is_terminal
+            and record.execution_id == message.execution_id
+        ):
+            event = (
+                h.task_completed(now, task_id, result.result_json)
+                if result.succeeded
+                else h.task_failed(now, task_id, result.reason, result.details)
+            )
+            replies.append(
+                orchestrator_message(message.instance_id, message.execution_id, now, event)
+            )
         self._assign_ids(replies)
 
         def write(tx: Transaction) -> bool:
@@ -625,7 +722,8 @@ class DurableRuntime:
             raise InstanceNotFoundError(f"no instance with id '{instance_id}'")
         if record.is_terminal:
             raise InstanceNotRunningError(
-                f"instance '{instance_id}' is not running (it is {record.status})")
+                f"instance '{instance_id}' is not running (it is {record.status})"
+            )
         return record
 
     def _enqueue(self, messages: list[Message]) -> None:
@@ -658,8 +756,9 @@ class DurableRuntime:
         self._queue_commit(write, publish, done)
         await done
 
-    def _queue_commit(self, write: _Write, publish: _Publish | None,
-                      done: asyncio.Future[None] | None) -> None:
+    def _queue_commit(
+        self, write: _Write, publish: _Publish | None, done: asyncio.Future[None] | None
+    ) -> None:
         self._batch.append((write, publish, done))
         if len(self._batch) == 1 and self._loop is not None:
             self._loop.call_soon(self._flush)

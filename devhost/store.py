@@ -99,9 +99,15 @@ class Transaction:
         self._db.execute(
             "INSERT OR REPLACE INTO instances VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (
-                record.instance_id, record.name, record.execution_id, record.status,
-                record.input_json, record.output_json, record.custom_status_json,
-                format_time(record.created_time), format_time(record.last_updated_time),
+                record.instance_id,
+                record.name,
+                record.execution_id,
+                record.status,
+                record.input_json,
+                record.output_json,
+                record.custom_status_json,
+                format_time(record.created_time),
+                format_time(record.last_updated_time),
                 None if record.parent is None else json.dumps(record.parent),
                 json.dumps(record.engine, separators=(",", ":")),
             ),
@@ -126,8 +132,14 @@ class Transaction:
         self._db.executemany(
             "INSERT INTO messages VALUES (?,?,?,?,?,?)",
             (
-                (m.id, m.kind, m.instance_id, m.execution_id, format_time(m.visible_at),
-                 json.dumps(m.body, separators=(",", ":")))
+                (
+                    m.id,
+                    m.kind,
+                    m.instance_id,
+                    m.execution_id,
+                    format_time(m.visible_at),
+                    json.dumps(m.body, separators=(",", ":")),
+                )
                 for m in messages
             ),
         )
@@ -175,15 +187,15 @@ class Store:
                 r.instance_id: [] for r in instances if not r.is_terminal
             }
             for instance_id, text in self._db.execute(
-                    "SELECT instance_id, event FROM history ORDER BY instance_id, seq"):
+                "SELECT instance_id, event FROM history ORDER BY instance_id, seq"
+            ):
                 events = histories.get(instance_id)
                 if events is not None:
                     events.append(text)
+            rows = self._db.execute("SELECT * FROM messages ORDER BY id").fetchall()
             messages = [
-                Message(kind, instance_id, execution_id, parse_time(visible_at),
-                        json.loads(body), message_id)
-                for message_id, kind, instance_id, execution_id, visible_at, body
-                in self._db.execute("SELECT * FROM messages ORDER BY id")
+                Message(kind, instance, execution, parse_time(visible_at), json.loads(body), key)
+                for key, kind, instance, execution, visible_at, body in rows
             ]
         return LoadedState(instances, histories, messages)
 
@@ -191,7 +203,8 @@ class Store:
         """The stored events of an instance's current execution, oldest first."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT event FROM history WHERE instance_id = ? ORDER BY seq", (instance_id,))
+                "SELECT event FROM history WHERE instance_id = ? ORDER BY seq", (instance_id,)
+            )
             return [text for (text,) in rows]
 
     def close(self) -> None:
@@ -200,12 +213,29 @@ class Store:
 
 
 def _record(row: tuple[Any, ...]) -> InstanceRecord:
-    (instance_id, name, execution_id, status, input_json, output_json, custom_status_json,
-     created_time, last_updated_time, parent, engine) = row
+    (
+        instance_id,
+        name,
+        execution_id,
+        status,
+        input_json,
+        output_json,
+        custom_status_json,
+        created_time,
+        last_updated_time,
+        parent,
+        engine,
+    ) = row
     return InstanceRecord(
-        instance_id=instance_id, name=name, execution_id=execution_id, status=status,
-        input_json=input_json, output_json=output_json, custom_status_json=custom_status_json,
-        created_time=parse_time(created_time), last_updated_time=parse_time(last_updated_time),
+        instance_id=instance_id,
+        name=name,
+        execution_id=execution_id,
+        status=status,
+        input_json=input_json,
+        output_json=output_json,
+        custom_status_json=custom_status_json,
+        created_time=parse_time(created_time),
+        last_updated_time=parse_time(last_updated_time),
         parent=None if parent is None else json.loads(parent),
         engine=json.loads(engine),
     )

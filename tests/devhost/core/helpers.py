@@ -21,17 +21,28 @@ T = TypeVar("T")
 
 def run(test: Callable[[], Awaitable[T]], timeout: float = 60) -> T:
     """Run an async test body on a fresh loop (pytest-asyncio is not installed)."""
+
     async def bounded() -> T:
         return await asyncio.wait_for(test(), timeout)
+
     return asyncio.run(bounded())
 
 
 @asynccontextmanager
-async def running(app: str, *, clock: Clock | None = None, state_path: Path | None = None,
-                  activity_workers: int = 16) -> AsyncIterator[DurableRuntime]:
+async def running(
+    app: str,
+    *,
+    clock: Clock | None = None,
+    state_path: Path | None = None,
+    activity_workers: int = 16,
+) -> AsyncIterator[DurableRuntime]:
     """A started runtime for apps/<app>, stopped at the end of the block."""
-    runtime = DurableRuntime(load_app(APPS / app), clock=clock or VirtualClock(EPOCH),
-                             state_path=state_path, activity_workers=activity_workers)
+    runtime = DurableRuntime(
+        load_app(APPS / app),
+        clock=clock or VirtualClock(EPOCH),
+        state_path=state_path,
+        activity_workers=activity_workers,
+    )
     await runtime.start()
     try:
         yield runtime
@@ -39,8 +50,14 @@ async def running(app: str, *, clock: Clock | None = None, state_path: Path | No
         await runtime.stop()
 
 
-async def start_and_wait(runtime: DurableRuntime, orchestrator: str, value: Any = None, *,
-                         instance_id: str | None = None, timeout: float = 30) -> dict[str, Any]:
+async def start_and_wait(
+    runtime: DurableRuntime,
+    orchestrator: str,
+    value: Any = None,
+    *,
+    instance_id: str | None = None,
+    timeout: float = 30,
+) -> dict[str, Any]:
     """Start an instance with a JSON input and wait until it finishes."""
     started = await runtime.start_new(orchestrator, instance_id, json.dumps(value))
     return await runtime.wait_for(started, timeout)

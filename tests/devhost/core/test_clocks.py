@@ -12,8 +12,10 @@ from tests.devhost.core.helpers import EPOCH, run, running, start_and_wait
 def _run_mixed(clock: Clock) -> dict[str, Any]:
     async def body() -> dict[str, Any]:
         async with running("mixed", clock=clock) as runtime:
-            return await start_and_wait(runtime, "mixed", {"round": 0, "results": []},
-                                        instance_id="same")
+            return await start_and_wait(
+                runtime, "mixed", {"round": 0, "results": []}, instance_id="same"
+            )
+
     return run(body)
 
 
@@ -24,8 +26,16 @@ def test_same_output_in_real_and_in_virtual_time() -> None:
     assert real["runtimeStatus"] == virtual["runtimeStatus"] == "Completed"
     assert real["output"] == virtual["output"]
     assert real["output"] == [
-        0, "same-0 after 3", "deadline", [0, 2, 4, 6, 8], 20,
-        2, "same-1 after 3", "deadline", [0, 2, 4, 6, 8], 22,
+        0,
+        "same-0 after 3",
+        "deadline",
+        [0, 2, 4, 6, 8],
+        20,
+        2,
+        "same-1 after 3",
+        "deadline",
+        [0, 2, 4, 6, 8],
+        22,
     ]
     assert virtual_clock.now() > EPOCH  # timers moved virtual time, not the wall clock
 
@@ -45,4 +55,5 @@ def test_status_timestamps_follow_the_runtime_clock() -> None:
             assert status["createdTime"] == "2024-01-01T00:00:00Z"
             assert status["lastUpdatedTime"] == "2024-01-11T00:00:00Z"
             assert json.loads(json.dumps(status))["output"]["waited_days"] == 10.0
+
     run(body)

@@ -46,14 +46,25 @@ def _running_activity(journal: Path, pid: int, timeout: float = 60) -> tuple[str
 
 def test_sigkill_at_any_moment_then_restart_completes_every_instance(tmp_path: Path) -> None:
     state, journal = tmp_path / "state.db", tmp_path / "journal.txt"
-    env = {**os.environ, "DEVHOST_CRASH_JOURNAL": str(journal),
-           "DEVHOST_CRASH_STEP_SECONDS": "0.15", "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "tests.devhost.core.crash_child", str(state),
-               str(INSTANCES), "--start"]
+    env = {
+        **os.environ,
+        "DEVHOST_CRASH_JOURNAL": str(journal),
+        "DEVHOST_CRASH_STEP_SECONDS": "0.15",
+        "PYTHONPATH": str(ROOT),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "tests.devhost.core.crash_child",
+        str(state),
+        str(INSTANCES),
+        "--start",
+    ]
 
     def spawn() -> subprocess.Popen[bytes]:
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL)
+        return subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
 
     # First kill: while an activity is running, so that it must run again.
     first = spawn()
@@ -62,8 +73,11 @@ def test_sigkill_at_any_moment_then_restart_completes_every_instance(tmp_path: P
     first.wait()
     entries = _journal(journal)
     finished = {(i, n) for k, i, n, p in entries if k == "done" and p == first.pid}
-    victims = {(i, n) for k, i, n, p in entries
-               if k == "start" and p == first.pid and (i, n) not in finished}
+    victims = {
+        (i, n)
+        for k, i, n, p in entries
+        if k == "start" and p == first.pid and (i, n) not in finished
+    }
     assert victims, "the first process was not killed inside an activity"
     # More kills, at whatever point each process has reached by then.
     for delay in (0.45, 0.6, 0.75):
@@ -71,12 +85,12 @@ def test_sigkill_at_any_moment_then_restart_completes_every_instance(tmp_path: P
         time.sleep(delay)
         process.kill()
         process.wait()
-    final = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, timeout=180,
-                           check=True)
+    final = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, timeout=180, check=True)
     outputs = json.loads(final.stdout.decode().strip().splitlines()[-1])
 
-    assert outputs == {f"crash-{n}": ["Completed", _expected(f"crash-{n}")]
-                       for n in range(INSTANCES)}
+    assert outputs == {
+        f"crash-{n}": ["Completed", _expected(f"crash-{n}")] for n in range(INSTANCES)
+    }
     rerun = {(i, n) for k, i, n, p in _journal(journal) if k == "done" and p != first.pid}
     assert victims <= rerun, "an activity killed mid-run never ran again"
 
@@ -87,8 +101,10 @@ def test_graceful_stop_mid_run_and_reopen_resumes_from_the_file(tmp_path: Path) 
 
     async def first_half() -> list[str]:
         async with running("crash", clock=WallClock(), state_path=state) as runtime:
-            ids = [await runtime.start_new("crashy", f"r{n}", json.dumps({"steps": STEPS}))
-                   for n in range(4)]
+            ids = [
+                await runtime.start_new("crashy", f"r{n}", json.dumps({"steps": STEPS}))
+                for n in range(4)
+            ]
             while not any(_done_steps(runtime, i) for i in ids):
                 await asyncio.sleep(0.02)
             statuses = [runtime.get_status(i) or {} for i in ids]
@@ -111,8 +127,13 @@ def test_graceful_stop_mid_run_and_reopen_resumes_from_the_file(tmp_path: Path) 
 
 def test_virtual_clock_resumes_from_the_time_recorded_in_the_file(tmp_path: Path) -> None:
     state = tmp_path / "state.db"
-    monitor = {"polls": 0, "generation": 0, "polls_needed": 4, "polls_per_generation": 2,
-               "interval_seconds": 3600}
+    monitor = {
+        "polls": 0,
+        "generation": 0,
+        "polls_needed": 4,
+        "polls_per_generation": 2,
+        "interval_seconds": 3600,
+    }
 
     async def first() -> None:
         async with running("monitor", clock=VirtualClock(EPOCH), state_path=state) as runtime:

@@ -33,9 +33,14 @@ class Driver:
         assert spec is not None
         self.spec = spec
         self.snapshot = ExecutionSnapshot(
-            instance_id="i1", execution_id="e1", name=orchestrator,
-            input_json=json.dumps(input_value), parent=None, history=[],
-            engine=new_engine_state())
+            instance_id="i1",
+            execution_id="e1",
+            name=orchestrator,
+            input_json=json.dumps(input_value),
+            parent=None,
+            history=[],
+            engine=new_engine_state(),
+        )
         self.now = EPOCH
 
     def episode(self, *events: dict[str, Any]) -> EpisodeOutcome:
@@ -49,15 +54,25 @@ class Driver:
         return outcome
 
     def start(self) -> EpisodeOutcome:
-        return self.episode(h.execution_started(
-            self.now, name=self.snapshot.name, input_json=self.snapshot.input_json,
-            instance_id="i1", execution_id="e1", parent=None))
+        return self.episode(
+            h.execution_started(
+                self.now,
+                name=self.snapshot.name,
+                input_json=self.snapshot.input_json,
+                instance_id="i1",
+                execution_id="e1",
+                parent=None,
+            )
+        )
 
 
 def scheduled(outcome: EpisodeOutcome) -> list[tuple[int, int, str | None]]:
     """(event type, id, name) of what the episode scheduled."""
-    return [(e["EventType"], e["EventId"], e.get("Name")) for e in outcome.new_events
-            if e["EventType"] in (h.EventType.TASK_SCHEDULED, h.EventType.TIMER_CREATED)]
+    return [
+        (e["EventType"], e["EventId"], e.get("Name"))
+        for e in outcome.new_events
+        if e["EventType"] in (h.EventType.TASK_SCHEDULED, h.EventType.TIMER_CREATED)
+    ]
 
 
 def test_retry_failure_and_an_unblocking_completion_in_one_episode_keep_ids_aligned() -> None:
@@ -79,7 +94,10 @@ def test_retry_failure_and_an_unblocking_completion_in_one_episode_keep_ids_alig
     last = driver.episode(h.task_completed(driver.now, 4, json.dumps("third time")))
     assert last.status == COMPLETED
     assert json.loads(last.output_json or "null") == {
-        "winner": "fast", "after": "after", "late": "third time"}
+        "winner": "fast",
+        "after": "after",
+        "late": "third time",
+    }
 
 
 def test_actions_are_cumulative_and_only_new_ones_are_scheduled() -> None:
@@ -93,7 +111,8 @@ def test_actions_are_cumulative_and_only_new_ones_are_scheduled() -> None:
     assert kinds == [12, 5, 4, 13]
     messages: list[Message] = second.messages
     assert [(m.kind, m.body["task_id"], m.body["name"]) for m in messages] == [
-        ("activity", 1, "shout")]
+        ("activity", 1, "shout")
+    ]
 
 
 def test_history_sent_to_the_sdk_marks_only_the_new_events_unplayed() -> None:
@@ -106,11 +125,23 @@ def test_history_sent_to_the_sdk_marks_only_the_new_events_unplayed() -> None:
 
 
 def test_compound_actions_flatten_in_scheduling_order() -> None:
-    actions = [[{"actionType": 0, "functionName": "a"},
-                {"actionType": 12, "compoundActions": [
+    actions = [
+        [
+            {"actionType": 0, "functionName": "a"},
+            {
+                "actionType": 12,
+                "compoundActions": [
                     {"actionType": 0, "functionName": "b"},
-                    {"actionType": 11, "compoundActions": [
-                        {"actionType": 6, "externalEventName": "e"},
-                        {"actionType": 5, "fireAt": "2024-01-01T00:00:00.000000Z"}]}]}]]
+                    {
+                        "actionType": 11,
+                        "compoundActions": [
+                            {"actionType": 6, "externalEventName": "e"},
+                            {"actionType": 5, "fireAt": "2024-01-01T00:00:00.000000Z"},
+                        ],
+                    },
+                ],
+            },
+        ]
+    ]
     kinds = [(a["actionType"], a.get("functionName")) for a in flatten_actions(actions)]
     assert kinds == [(0, "a"), (0, "b"), (6, None), (5, None)]

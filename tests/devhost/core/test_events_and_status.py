@@ -27,6 +27,7 @@ def test_event_raised_before_the_orchestrator_waits_is_buffered_and_wins() -> No
             assert status["runtimeStatus"] == "Completed"
             assert status["output"] == "approved by Ada"
             assert status["customStatus"] == "decided"
+
     run(body)
 
 
@@ -36,13 +37,15 @@ def test_event_raised_while_the_orchestrator_waits_wins_over_the_timer() -> None
         async with running("approval", clock=clock) as runtime:
             with runtime.hold():  # keep virtual time still until the event is in
                 instance = await runtime.start_new(
-                    "approval", None, json.dumps({"deadline_hours": 72}))
+                    "approval", None, json.dumps({"deadline_hours": 72})
+                )
                 await wait_until(lambda: _status(runtime, instance)["runtimeStatus"] == "Running")
                 assert _status(runtime, instance)["customStatus"] == "waiting for approval"
                 await runtime.raise_event(instance, "Approval", json.dumps({"by": "Grace"}))
             status = await runtime.wait_for(instance, 10)
             assert status["output"] == "approved by Grace"
             assert clock.now() == EPOCH  # the canceled deadline never had to fire
+
     run(body)
 
 
@@ -58,6 +61,7 @@ def test_timer_wins_when_no_event_comes() -> None:
             assert clock.now().isoformat() == "2024-01-04T00:00:00+00:00"
             with pytest.raises(InstanceNotRunningError):
                 await runtime.raise_event(instance, "Approval", "{}")
+
     run(body)
 
 
@@ -70,6 +74,7 @@ def test_events_arriving_in_any_order_are_delivered_by_name() -> None:
             status = await runtime.wait_for(instance, 10)
             assert status["output"] == [1, 2]
             assert status["customStatus"] == {"first": 1}
+
     run(body)
 
 
@@ -87,6 +92,7 @@ def test_terminate_ends_a_waiting_instance_with_the_reason() -> None:
                 await runtime.terminate(instance, "again")
             with pytest.raises(InstanceNotFoundError):
                 await runtime.terminate("nobody", "x")
+
     run(body)
 
 
@@ -99,6 +105,7 @@ def test_terminate_a_pending_instance_before_it_ever_runs() -> None:
             status = await runtime.wait_for(instance, 10)
             assert status["runtimeStatus"] == "Terminated"
             assert status["customStatus"] is None  # the orchestrator never ran
+
     run(body)
 
 
@@ -111,6 +118,7 @@ def test_a_canceled_timer_that_fires_later_is_ignored_by_the_orchestrator() -> N
             assert status["output"] == {"approved": True, "waited_hours": 2.0}
             fired = [e for e in runtime.raw_history(instance) if e["EventType"] == 11]
             assert [e["TimerId"] for e in fired] == [0, 1]  # the canceled one fired first
+
     run(body)
 
 
@@ -118,21 +126,25 @@ def test_a_deadline_longer_than_six_days_times_out_at_the_right_time() -> None:
     async def body() -> None:
         clock = VirtualClock(EPOCH)
         async with running("approval", clock=clock) as runtime:
-            instance = await runtime.start_new("approval", None,
-                                               json.dumps({"deadline_hours": 240}))
+            instance = await runtime.start_new(
+                "approval", None, json.dumps({"deadline_hours": 240})
+            )
             status = await runtime.wait_for(instance, 10)
             assert status["output"] == "timed out"
             assert status["lastUpdatedTime"] == "2024-01-11T00:00:00Z"
+
     run(body)
 
 
 def test_an_event_beats_a_long_deadline() -> None:
     async def body() -> None:
         async with running("approval") as runtime:
-            instance = await runtime.start_new("approval", None,
-                                               json.dumps({"deadline_hours": 240}))
+            instance = await runtime.start_new(
+                "approval", None, json.dumps({"deadline_hours": 240})
+            )
             await runtime.raise_event(instance, "Approval", json.dumps({"by": "Lin"}))
             status = await runtime.wait_for(instance, 10)
             assert status["output"] == "approved by Lin"
             assert status["lastUpdatedTime"] == "2024-01-01T00:00:00Z"
+
     run(body)

@@ -43,6 +43,7 @@ def test_running_id_is_refused_and_finished_id_starts_again() -> None:
             assert status["output"] == "second"
             events = runtime.get_status("solo", show_history=True)["historyEvents"]  # type: ignore[index]
             assert len([e for e in events if e["EventType"] == "EventRaised"]) == 1
+
     run(body)
 
 
@@ -56,6 +57,7 @@ def test_unknown_orchestrator_and_instance() -> None:
                 await runtime.raise_event("missing", "e", None)
             with pytest.raises(InstanceNotFoundError):
                 await runtime.wait_for("missing", 1)
+
     run(body)
 
 
@@ -67,7 +69,9 @@ def test_query_filters_and_purge() -> None:
             await runtime.start_new("wait_forever", "b-1", None)
             await wait_until(lambda: len(runtime.query(runtime_status=["Running"])) == 2)
             assert [s["instanceId"] for s in runtime.query(instance_id_prefix="a-")] == [
-                "a-1", "a-2"]
+                "a-1",
+                "a-2",
+            ]
             completed = runtime.query(runtime_status=["Completed"])
             assert [s["instanceId"] for s in completed] == ["a-1"]
             later = runtime.query(created_from=EPOCH + timedelta(minutes=30))
@@ -80,6 +84,7 @@ def test_query_filters_and_purge() -> None:
             assert runtime.get_status("a-1") is None
             assert runtime.purge("b-1") == 1  # a running instance can be purged too
             assert {s["instanceId"] for s in runtime.query()} == {"a-2"}
+
     run(body)
 
 
@@ -93,10 +98,16 @@ def test_status_shows_history_and_hides_input_on_request() -> None:
             full = runtime.get_status("h", show_history=True, show_history_output=True)
             assert full is not None
             kinds = [e["EventType"] for e in full["historyEvents"]]
-            assert kinds == ["ExecutionStarted", "TaskCompleted", "TaskCompleted",
-                             "TaskCompleted", "ExecutionCompleted"]
+            assert kinds == [
+                "ExecutionStarted",
+                "TaskCompleted",
+                "TaskCompleted",
+                "TaskCompleted",
+                "ExecutionCompleted",
+            ]
             assert full["historyEvents"][1]["FunctionName"] == "greet"
             assert full["historyEvents"][1]["Result"] == "Hello Lima"
             quiet = runtime.get_status("h", show_history=True)
             assert quiet is not None and "Result" not in quiet["historyEvents"][1]
+
     run(body)

@@ -20,10 +20,12 @@ def test_chaining_passes_each_result_to_the_next_activity() -> None:
             assert status["output"] == ["Hello Tokyo", "HELLO TOKYO", "HELLO TOKYO!"]
             assert status["input"] == "Tokyo"
             events = history(runtime, status["instanceId"])
-            scheduled = [(e["EventId"], e["Name"]) for e in events
-                         if e["EventType"] == TASK_SCHEDULED]
+            scheduled = [
+                (e["EventId"], e["Name"]) for e in events if e["EventType"] == TASK_SCHEDULED
+            ]
             assert scheduled == [(0, "greet"), (1, "shout"), (2, "exclaim")]
             assert all(e["IsPlayed"] for e in events)
+
     run(body)
 
 
@@ -37,6 +39,7 @@ def test_fan_out_fan_in_over_a_hundred_parallel_activities() -> None:
             ids = [e["EventId"] for e in events if e["EventType"] == TASK_SCHEDULED]
             assert ids == list(range(151))
             assert len([e for e in events if e["EventType"] == TASK_COMPLETED]) == 151
+
     run(body)
 
 
@@ -44,8 +47,13 @@ def test_monitor_polls_on_timers_and_continues_as_new() -> None:
     async def body() -> None:
         clock = VirtualClock(EPOCH)
         async with running("monitor", clock=clock) as runtime:
-            state = {"polls": 0, "generation": 0, "polls_needed": 8, "polls_per_generation": 3,
-                     "interval_seconds": 3600}
+            state = {
+                "polls": 0,
+                "generation": 0,
+                "polls_needed": 8,
+                "polls_per_generation": 3,
+                "interval_seconds": 3600,
+            }
             status = await start_and_wait(runtime, "monitor", state)
             assert status["runtimeStatus"] == "Completed"
             # 7 timers of an hour each between the 8 polls, across 3 continue-as-new.
@@ -57,6 +65,7 @@ def test_monitor_polls_on_timers_and_continues_as_new() -> None:
             assert [e["EventType"] for e in events[:2]] == [12, 0]
             assert json.loads(events[1]["Input"])["generation"] == 2
             assert len([e for e in events if e["EventType"] == TASK_SCHEDULED]) == 2
+
     run(body)
 
 
@@ -69,14 +78,15 @@ def test_long_timer_is_split_by_the_sdk_and_fires_in_virtual_time() -> None:
             assert status["output"] == {"waited_days": 14.0, "stamp": "waited 1209600s"}
             assert clock.now() == EPOCH + timedelta(days=14)
             events = history(runtime, status["instanceId"])
-            created = [(e["EventId"], e["FireAt"]) for e in events
-                       if e["EventType"] == TIMER_CREATED]
-            fired = [(e["TimerId"], e["FireAt"]) for e in events
-                     if e["EventType"] == TIMER_FIRED]
+            created = [
+                (e["EventId"], e["FireAt"]) for e in events if e["EventType"] == TIMER_CREATED
+            ]
+            fired = [(e["TimerId"], e["FireAt"]) for e in events if e["EventType"] == TIMER_FIRED]
             assert created == fired
             fire_days = [(parse_time(at) - EPOCH).days for _, at in created]
             assert fire_days == [3, 6, 9, 14]  # 3-day chunks until within 6 days, then the end
             assert [timer_id for timer_id, _ in created] == [0, 1, 2, 3]
+
     run(body)
 
 
@@ -95,6 +105,10 @@ def test_sub_orchestrations_return_results_and_failures_to_the_parent() -> None:
             children = runtime.query(instance_id_prefix="p1:")
             assert len(children) == 4
             assert sorted(c["runtimeStatus"] for c in children) == [
-                "Completed", "Completed", "Completed", "Failed"]
-    run(body)
+                "Completed",
+                "Completed",
+                "Completed",
+                "Failed",
+            ]
 
+    run(body)

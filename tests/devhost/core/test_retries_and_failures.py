@@ -14,10 +14,14 @@ TASK_SCHEDULED, TASK_COMPLETED, TASK_FAILED, TIMER_CREATED, TIMER_FIRED = 4, 5, 
 
 def _shape(events: list[dict[str, Any]]) -> list[tuple[int, int]]:
     """(event type, task id) of the scheduling and completion events, in order."""
-    keyed = {TASK_SCHEDULED: "EventId", TIMER_CREATED: "EventId", TASK_COMPLETED:
-             "TaskScheduledId", TASK_FAILED: "TaskScheduledId", TIMER_FIRED: "TimerId"}
-    return [(e["EventType"], e[keyed[e["EventType"]]]) for e in events
-            if e["EventType"] in keyed]
+    keyed = {
+        TASK_SCHEDULED: "EventId",
+        TIMER_CREATED: "EventId",
+        TASK_COMPLETED: "TaskScheduledId",
+        TASK_FAILED: "TaskScheduledId",
+        TIMER_FIRED: "TimerId",
+    }
+    return [(e["EventType"], e[keyed[e["EventType"]]]) for e in events if e["EventType"] in keyed]
 
 
 def test_retry_succeeds_on_the_third_attempt_with_a_timer_after_each_failure() -> None:
@@ -28,12 +32,21 @@ def test_retry_succeeds_on_the_third_attempt_with_a_timer_after_each_failure() -
             assert status["runtimeStatus"] == "Completed"
             assert status["output"] == {"result": {"key": "r3", "attempts": 3}, "after": "after"}
             assert _shape(history(runtime, "r3")) == [
-                (TASK_SCHEDULED, 0), (TASK_FAILED, 0), (TIMER_CREATED, 1), (TIMER_FIRED, 1),
-                (TASK_SCHEDULED, 2), (TASK_FAILED, 2), (TIMER_CREATED, 3), (TIMER_FIRED, 3),
-                (TASK_SCHEDULED, 4), (TASK_COMPLETED, 4),
-                (TASK_SCHEDULED, 5), (TASK_COMPLETED, 5),
+                (TASK_SCHEDULED, 0),
+                (TASK_FAILED, 0),
+                (TIMER_CREATED, 1),
+                (TIMER_FIRED, 1),
+                (TASK_SCHEDULED, 2),
+                (TASK_FAILED, 2),
+                (TIMER_CREATED, 3),
+                (TIMER_FIRED, 3),
+                (TASK_SCHEDULED, 4),
+                (TASK_COMPLETED, 4),
+                (TASK_SCHEDULED, 5),
+                (TASK_COMPLETED, 5),
             ]
             assert clock.now() == EPOCH + timedelta(seconds=60)  # two 30 s retry timers
+
     run(body)
 
 
@@ -47,10 +60,18 @@ def test_retry_exhausting_its_attempts_raises_the_last_failure() -> None:
             assert status["output"]["after"] == "after"
             # The last failure gets its timer too; the next task takes the id after it.
             assert _shape(history(runtime, "rx")) == [
-                (TASK_SCHEDULED, 0), (TASK_FAILED, 0), (TIMER_CREATED, 1), (TIMER_FIRED, 1),
-                (TASK_SCHEDULED, 2), (TASK_FAILED, 2), (TIMER_CREATED, 3), (TIMER_FIRED, 3),
-                (TASK_SCHEDULED, 4), (TASK_COMPLETED, 4),
+                (TASK_SCHEDULED, 0),
+                (TASK_FAILED, 0),
+                (TIMER_CREATED, 1),
+                (TIMER_FIRED, 1),
+                (TASK_SCHEDULED, 2),
+                (TASK_FAILED, 2),
+                (TIMER_CREATED, 3),
+                (TIMER_FIRED, 3),
+                (TASK_SCHEDULED, 4),
+                (TASK_COMPLETED, 4),
             ]
+
     run(body)
 
 
@@ -60,7 +81,11 @@ def test_retries_side_by_side_with_plain_activities() -> None:
             status = await start_and_wait(runtime, "retry_in_parallel", None, instance_id="rp")
             assert status["runtimeStatus"] == "Completed"
             assert status["output"] == [
-                {"key": "rp-1", "attempts": 3}, "plain", {"key": "rp-2", "attempts": 3}]
+                {"key": "rp-1", "attempts": 3},
+                "plain",
+                {"key": "rp-2", "attempts": 3},
+            ]
+
     run(body)
 
 
@@ -72,6 +97,7 @@ def test_sub_orchestration_with_retry() -> None:
             assert status["output"] == {"key": "sr-child", "attempts": 3}
             failed_children = runtime.query(instance_id_prefix="sr:", runtime_status=["Failed"])
             assert len(failed_children) == 2
+
     run(body)
 
 
@@ -81,9 +107,11 @@ def test_uncaught_orchestrator_error_fails_the_instance_with_its_message() -> No
             status = await start_and_wait(runtime, "uncaught")
             assert status["runtimeStatus"] == "Failed"
             assert status["output"] == (
-                "Orchestrator function 'uncaught' failed: the orchestrator gave up")
+                "Orchestrator function 'uncaught' failed: the orchestrator gave up"
+            )
             assert "$OutOfProcData$" not in status["output"]
             assert status["customStatus"] == "about to fail"
+
     run(body)
 
 
@@ -101,6 +129,7 @@ def test_activity_failure_is_raised_inside_the_orchestrator() -> None:
             assert uncaught["runtimeStatus"] == "Failed"
             reason = "Activity function 'explode' failed: KeyError: 'bang happened'"
             assert reason in uncaught["output"]
+
     run(body)
 
 
@@ -113,6 +142,7 @@ def test_missing_activity_and_unsupported_actions_fail_clearly() -> None:
             entities = await start_and_wait(runtime, "uses_entities")
             assert entities["runtimeStatus"] == "Failed"
             assert "does not support call_entity" in entities["output"]
+
     run(body)
 
 
@@ -121,4 +151,5 @@ def test_an_orchestrator_that_is_a_plain_function_completes() -> None:
         async with running("failures") as runtime:
             status = await start_and_wait(runtime, "plain_function", 7)
             assert status["output"] == {"not": "a generator", "input": 7}
+
     run(body)

@@ -53,5 +53,7 @@ def approve_then_wait(context: df.DurableOrchestrationContext):
     winner = yield context.task_any([decision, deadline])
     deadline.cancel()
     yield context.create_timer(start + timedelta(hours=2))
-    return {"approved": winner == decision,
-            "waited_hours": (context.current_utc_datetime - start).total_seconds() / 3600}
+    return {
+        "approved": winner == decision,
+        "waited_hours": (context.current_utc_datetime - start).total_seconds() / 3600,
+    }

@@ -22,7 +22,8 @@ def crashy(context: df.DurableOrchestrationContext):
         if step % 2 == 0:
             yield context.create_timer(context.current_utc_datetime + timedelta(milliseconds=50))
     fanned = yield context.task_all(
-        [context.call_activity("step", [context.instance_id, steps + n]) for n in range(3)])
+        [context.call_activity("step", [context.instance_id, steps + n]) for n in range(3)]
+    )
     return results + fanned
 
 

@@ -8,8 +8,7 @@ app = df.DFApp()
 @app.orchestration_trigger(context_name="context")
 def fan_out(context: df.DurableOrchestrationContext):
     count = context.get_input()
-    squares = yield context.task_all(
-        [context.call_activity("square", n) for n in range(count)])
+    squares = yield context.task_all([context.call_activity("square", n) for n in range(count)])
     total = yield context.call_activity("add_up", squares)
     return {"count": len(squares), "total": total}
 

@@ -16,14 +16,18 @@ def mixed(context: df.DurableOrchestrationContext):
     results.append((yield context.call_activity("double", state["round"])))
     yield context.create_timer(context.current_utc_datetime + timedelta(milliseconds=200))
     options = df.RetryOptions(first_retry_interval_in_milliseconds=100, max_number_of_attempts=3)
-    results.append((yield context.call_activity_with_retry(
-        "flaky", options, f"{context.instance_id}-{state['round']}")))
+    results.append(
+        (
+            yield context.call_activity_with_retry(
+                "flaky", options, f"{context.instance_id}-{state['round']}"
+            )
+        )
+    )
     deadline = context.create_timer(context.current_utc_datetime + timedelta(milliseconds=100))
     never = context.wait_for_external_event("Never")
     winner = yield context.task_any([never, deadline])
     results.append("event" if winner == never else "deadline")
-    results.append((yield context.task_all(
-        [context.call_activity("double", n) for n in range(5)])))
+    results.append((yield context.task_all([context.call_activity("double", n) for n in range(5)])))
     results.append((yield context.call_sub_orchestrator("child", state["round"])))
     if state["round"] == 0:
         context.continue_as_new({"round": 1, "results": results})

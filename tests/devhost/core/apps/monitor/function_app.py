@@ -19,8 +19,11 @@ def monitor(context: df.DurableOrchestrationContext):
         if status == "done":
             started = datetime.fromisoformat(state["started"])
             elapsed = context.current_utc_datetime - started
-            return {"polls": state["polls"], "generation": state["generation"],
-                    "elapsed_seconds": round(elapsed.total_seconds(), 3)}
+            return {
+                "polls": state["polls"],
+                "generation": state["generation"],
+                "elapsed_seconds": round(elapsed.total_seconds(), 3),
+            }
         wake = context.current_utc_datetime + timedelta(seconds=state["interval_seconds"])
         yield context.create_timer(wake)
         if state["polls"] % state["polls_per_generation"] == 0:

@@ -9,8 +9,7 @@ _attempts: dict[str, int] = {}
 
 @app.orchestration_trigger(context_name="context")
 def retry_until_third(context: df.DurableOrchestrationContext):
-    options = df.RetryOptions(first_retry_interval_in_milliseconds=30_000,
-                              max_number_of_attempts=5)
+    options = df.RetryOptions(first_retry_interval_in_milliseconds=30_000, max_number_of_attempts=5)
     result = yield context.call_activity_with_retry("flaky", options, context.instance_id)
     after = yield context.call_activity("echo", "after")
     return {"result": result, "after": after}
@@ -18,8 +17,7 @@ def retry_until_third(context: df.DurableOrchestrationContext):
 
 @app.orchestration_trigger(context_name="context")
 def retry_exhausted(context: df.DurableOrchestrationContext):
-    options = df.RetryOptions(first_retry_interval_in_milliseconds=1_000,
-                              max_number_of_attempts=2)
+    options = df.RetryOptions(first_retry_interval_in_milliseconds=1_000, max_number_of_attempts=2)
     caught: str | None = None
     try:
         yield context.call_activity_with_retry("always_fails", options, "x")
@@ -32,22 +30,23 @@ def retry_exhausted(context: df.DurableOrchestrationContext):
 @app.orchestration_trigger(context_name="context")
 def retry_in_parallel(context: df.DurableOrchestrationContext):
     """Retries running side by side with plain activities (ids interleave)."""
-    options = df.RetryOptions(first_retry_interval_in_milliseconds=5_000,
-                              max_number_of_attempts=4)
-    results = yield context.task_all([
-        context.call_activity_with_retry("flaky", options, context.instance_id + "-1"),
-        context.call_activity("echo", "plain"),
-        context.call_activity_with_retry("flaky", options, context.instance_id + "-2"),
-    ])
+    options = df.RetryOptions(first_retry_interval_in_milliseconds=5_000, max_number_of_attempts=4)
+    results = yield context.task_all(
+        [
+            context.call_activity_with_retry("flaky", options, context.instance_id + "-1"),
+            context.call_activity("echo", "plain"),
+            context.call_activity_with_retry("flaky", options, context.instance_id + "-2"),
+        ]
+    )
     return results
 
 
 @app.orchestration_trigger(context_name="context")
 def sub_retry(context: df.DurableOrchestrationContext):
-    options = df.RetryOptions(first_retry_interval_in_milliseconds=2_000,
-                              max_number_of_attempts=3)
+    options = df.RetryOptions(first_retry_interval_in_milliseconds=2_000, max_number_of_attempts=3)
     result = yield context.call_sub_orchestrator_with_retry(
-        "flaky_child", options, context.instance_id)
+        "flaky_child", options, context.instance_id
+    )
     return result
 
 
@@ -78,8 +77,7 @@ def echo(value: str) -> str:
 @app.orchestration_trigger(context_name="context")
 def race_retry(context: df.DurableOrchestrationContext):
     """A retrying task raced against a plain one; the loser keeps retrying in the background."""
-    options = df.RetryOptions(first_retry_interval_in_milliseconds=1_000,
-                              max_number_of_attempts=3)
+    options = df.RetryOptions(first_retry_interval_in_milliseconds=1_000, max_number_of_attempts=3)
     retried = context.call_activity_with_retry("flaky", options, "race")
     fast = context.call_activity("echo", "fast")
     winner = yield context.task_any([retried, fast])

@@ -9,10 +9,12 @@ app = df.DFApp()
 def parent(context: df.DurableOrchestrationContext):
     first = yield context.call_sub_orchestrator("child", "a")
     second = yield context.call_sub_orchestrator("child", "b", f"{context.instance_id}-b")
-    both = yield context.task_all([
-        context.call_sub_orchestrator("child", "c"),
-        context.call_sub_orchestrator("child", "d"),
-    ])
+    both = yield context.task_all(
+        [
+            context.call_sub_orchestrator("child", "c"),
+            context.call_sub_orchestrator("child", "d"),
+        ]
+    )
     try:
         yield context.call_sub_orchestrator("broken_child", "x")
         failure = None
