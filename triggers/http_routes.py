@@ -64,13 +64,10 @@ async def go_live_status_http(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
     """The go-live's phase, CPP status, steps, polls and outcome; 404 if there is none."""
-    instance_id = _instance_id(req)
-    if instance_id is None:
-        return error_response(400, "InvalidRequest", "publisherId and offerId must be valid ids")
-    status = await client.get_status(instance_id)
-    if not status:
-        return error_response(404, "NotFound", "no go-live for this offer")
-    return json_response(go_live_view(status))
+    found = await _find_go_live(req, client)
+    if isinstance(found, func.HttpResponse):
+        return found
+    return json_response(go_live_view(found))
 
 
 @blueprint.route(route=ROUTE + "/cancel", methods=["POST"])
@@ -79,16 +76,14 @@ async def cancel_go_live_http(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
     """Stop waiting and end Canceled; `{"cancelOperation": true}` also cancels in CPP."""
-    instance_id = _instance_id(req)
-    if instance_id is None:
-        return error_response(400, "InvalidRequest", "publisherId and offerId must be valid ids")
     try:
         body = _cancel_body(req.get_body())
     except ValueError as error:
         return error_response(400, "InvalidRequest", str(error))
-    status = await client.get_status(instance_id)
-    if not status:
-        return error_response(404, "NotFound", "no go-live for this offer")
+    status = await _find_go_live(req, client)
+    if isinstance(status, func.HttpResponse):
+        return status
+    instance_id = status.instance_id or ""
     if status.runtime_status not in ACTIVE:
         return error_response(
             409, "GoLiveNotRunning", "this go-live has already finished",
@@ -104,14 +99,20 @@ async def cancel_go_live_http(
     )
 
 
-def _instance_id(req: func.HttpRequest) -> str | None:
+async def _find_go_live(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> df.DurableOrchestrationStatus | func.HttpResponse:
+    """The offer's go-live named by the route, or the 400/404 answer to give instead."""
     try:
         request = parse_http_request(
             req.route_params.get("publisherId", ""), req.route_params.get("offerId", ""), b""
         )
-    except InvalidRequestError:
-        return None
-    return instance_id_for(request.publisher_id, request.offer_id)
+    except InvalidRequestError as error:
+        return error_response(400, "InvalidRequest", error.reason)
+    status = await client.get_status(instance_id_for(request.publisher_id, request.offer_id))
+    if not status:
+        return error_response(404, "NotFound", "no go-live for this offer")
+    return status
 
 
 def _cancel_body(raw: bytes) -> dict[str, object]:
