@@ -71,6 +71,8 @@ class GoLiveRun:
     # The process --------------------------------------------------------------------------
 
     def execute(self) -> Steps:
+        if self.state.phase == PUBLISHING:
+            return (yield from self.deliver_completion())
         if self.state.phase == STARTING:
             ending = yield from self.start_go_live()
             if ending is not None:
@@ -144,8 +146,11 @@ class GoLiveRun:
                     self.summary(), condition, source=self.state.config.event_source,
                     time=self.now(),
                 )
-                yield from self.publish(event)
-                self.state = self.state.announce(condition.key)
+                self.state = replace(
+                    self.state.announce(condition.key),
+                    outbox=(*self.state.outbox, {"event": event, "since": self.now().isoformat()}),
+                )
+        yield from self.flush_outbox()
         if snapshot.outcome == Outcome.SUCCEEDED:
             return Ending(events.SUCCEEDED)
         if snapshot.outcome == Outcome.FAILED:
@@ -155,21 +160,43 @@ class GoLiveRun:
         return None
 
     def finish(self, ending: Ending) -> Steps:
-        """Publish the one completion event; the run ends only once it is accepted."""
-        self.state = replace(self.state, phase=PUBLISHING)
-        self.show(next_poll_at=None, outcome=ending.event_type)
+        """Build the one completion event; the run ends only once Event Grid accepts it."""
         summary = self.summary(finished_at=self.now(), error=ending.error)
         event = events.build_completion_event(
             ending.event_type, summary, source=self.state.config.event_source,
             time=self.now(), rejection=ending.rejection, reason=ending.reason,
         )
-        delivered = yield from self.publish(event)
-        if not delivered:
-            raise EventNotDeliveredError(f"completion event not accepted by Event Grid: {event}")
+        completion = {"event": event, "outcome": ending.event_type,
+                      "since": self.now().isoformat()}
+        self.state = replace(self.state, phase=PUBLISHING, completion=completion)
+        return (yield from self.deliver_completion())
+
+    def deliver_completion(self) -> Steps:
+        """Publish with backoff until Event Grid accepts, across executions if need be."""
+        completion = self.state.completion or {}
+        event, outcome = completion["event"], completion["outcome"]
+        give_up_at = _parse_time(completion["since"]) + self.state.config.publish_give_up
+        while True:
+            self.show(next_poll_at=None, outcome=outcome)
+            yield from self.flush_outbox()
+            if (yield from self.publish_once(event)):
+                break
+            attempts = self.state.publish_attempts + 1
+            self.state = replace(self.state, publish_attempts=attempts)
+            if self.now() >= give_up_at:
+                raise EventNotDeliveredError(
+                    f"completion event not accepted by Event Grid after {attempts} attempts: "
+                    f"{event}"
+                )
+            wake_at = min(self.now() + self.publish_policy.delay(attempts), give_up_at)
+            yield self.context.create_timer(wake_at)
+            self.iterations += 1
+            if self.iterations >= self.state.config.polls_per_execution:
+                return self.continue_as_new()
         self.state = replace(self.state, phase=FINISHED)
-        self.show(next_poll_at=None, outcome=ending.event_type)
+        self.show(next_poll_at=None, outcome=outcome)
         return {
-            "outcome": ending.event_type,
+            "outcome": outcome,
             "eventId": event["id"],
             "event": event,
             "requestIds": self.state.known_request_ids(),
@@ -223,20 +250,20 @@ class GoLiveRun:
             return {"kind": "transient", "reason": str(error)}
         return result if isinstance(result, dict) else {"kind": "transient", "reason": "no result"}
 
-    def publish(self, event: dict[str, Any]) -> Steps:
-        """Publish with backoff until Event Grid accepts it or the give-up window passes."""
-        first_try = self.now()
-        give_up_at = first_try + self.state.config.publish_give_up
-        attempts = 0
-        while True:
-            result = yield from self.call(PUBLISH_ACTIVITY, {"event": event})
-            if result.get("kind") == "published":
-                return True
-            attempts += 1
-            wake_at = self.now() + self.publish_policy.delay(attempts, _retry_after(result))
-            if wake_at > give_up_at:
-                return False
-            yield self.context.create_timer(wake_at)
+    def publish_once(self, event: dict[str, Any]) -> Steps:
+        """One try at Event Grid; True once it accepted the event."""
+        result = yield from self.call(PUBLISH_ACTIVITY, {"event": event})
+        return result.get("kind") == "published"
+
+    def flush_outbox(self) -> Steps:
+        """Try each undelivered notice once; drop those past the give-up window."""
+        waiting = []
+        for item in self.state.outbox:
+            delivered = yield from self.publish_once(item["event"])
+            expired = self.now() >= _parse_time(item["since"]) + self.state.config.publish_give_up
+            if not delivered and not expired:
+                waiting.append(item)
+        self.state = replace(self.state, outbox=tuple(waiting))
 
     # What operators and events see --------------------------------------------------------
 
@@ -291,6 +318,9 @@ class GoLiveRun:
                 "deadline": self.state.deadline,
                 "execution": self.state.execution,
                 "outcome": outcome,
+                "undeliveredEvents": len(self.state.outbox) + (
+                    1 if self.state.phase == PUBLISHING else 0
+                ),
                 "requestIds": self.state.known_request_ids(),
             }
         )

@@ -44,6 +44,12 @@ class GoLiveState:
     execution: int = 1
     snapshot: dict[str, Any] | None = None
     announced: tuple[str, ...] = field(default=())
+    # Events Event Grid has not accepted yet: ActionRequired notices waiting for their next
+    # try, and the completion event once the run has ended. Kept here, they survive
+    # continue_as_new, so retrying them never grows one execution's history without bound.
+    outbox: tuple[dict[str, Any], ...] = ()
+    completion: dict[str, Any] | None = None
+    publish_attempts: int = 0
 
     @classmethod
     def new(
@@ -96,6 +102,9 @@ class GoLiveState:
             "execution": self.execution,
             "snapshot": self.snapshot,
             "announced": list(self.announced),
+            "outbox": list(self.outbox),
+            "completion": self.completion,
+            "publishAttempts": self.publish_attempts,
         }
 
     @classmethod
@@ -115,4 +124,7 @@ class GoLiveState:
             execution=int(data.get("execution", 1)),
             snapshot=data.get("snapshot"),
             announced=tuple(data.get("announced") or ()),
+            outbox=tuple(data.get("outbox") or ()),
+            completion=data.get("completion"),
+            publish_attempts=int(data.get("publishAttempts", 0)),
         )

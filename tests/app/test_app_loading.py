@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from devhost.registry import load_app
+from demo.stack import LocalStack
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,14 +43,9 @@ def test_a_bad_or_missing_setting_stops_the_app_at_load_naming_itself(
     assert named in result.stderr
 
 
-def test_http_routes_use_function_level_auth() -> None:
-    saved = dict(os.environ)
-    os.environ["EVENTGRID_TOPIC_ENDPOINT"] = "https://topic.example.com/api/events"
-    try:
-        registry = load_app(PROJECT_ROOT)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+@pytest.mark.azurite
+def test_http_routes_use_function_level_auth(stack: LocalStack) -> None:
+    registry = stack.devhost.registry
     assert set(registry.http) == {
         "start_go_live_http", "go_live_status_http", "cancel_go_live_http"
     }

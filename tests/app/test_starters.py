@@ -213,3 +213,19 @@ def test_invalid_queue_messages_end_in_poison_with_their_reason_logged(
     assert any("publisherId" in line for line in reasons)
     assert any("JSON" in line for line in reasons)
     assert instance_count(stack) == before
+
+
+def test_events_survive_an_event_grid_outage_and_the_history_stays_bounded(
+    app: AppDriver, stack: LocalStack
+) -> None:
+    stack.eventgrid.fail_next(40, status=503)
+    app.start("contoso", "st-outage-blocked")
+    status = app.wait_until_finished("contoso", "st-outage-blocked")
+    assert status["outcome"] == events.SUCCEEDED
+    published = app.events_for("contoso", "st-outage-blocked")
+    assert [e["type"] for e in published] == [events.ACTION_REQUIRED, events.SUCCEEDED]
+    durable = app.durable_status(status["instanceId"], history=True)
+    assert durable["customStatus"]["undeliveredEvents"] == 0
+    assert len(durable["historyEvents"]) < 150
+    rejected = [r for r in stack.eventgrid.requests if r.method == "POST" and r.status == 503]
+    assert len(rejected) == 40
