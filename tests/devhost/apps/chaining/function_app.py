@@ -1,8 +1,9 @@
 """Sample: function chaining, plus HTTP routes that drive every durable client call.
 
-The starter takes any orchestrator name and an optional instance id; the other routes
-wrap get_status, get_status_all/by, raise_event, terminate and purge_instance_history so
-tests exercise the SDK's client against devhost exactly as an app would.
+The shared starter (../shared_starter.py) starts any orchestrator, with an optional
+instance id; the routes here wrap get_status, get_status_all/by, raise_event, terminate and
+purge_instance_history so tests exercise the SDK's client against devhost exactly as an app
+would.
 """
 
 from __future__ import annotations
@@ -14,24 +15,10 @@ from typing import Any
 import azure.durable_functions as df
 import azure.functions as func
 
+from tests.devhost.apps.shared_starter import http_starter
+
 app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
-
-
-@app.route(route="orchestrators/{functionName}/{instanceId?}", methods=["POST"])
-@app.durable_client_input(client_name="client")
-async def http_start(
-    req: func.HttpRequest, client: df.DurableOrchestrationClient
-) -> func.HttpResponse:
-    body = req.get_body()
-    try:
-        instance_id = await client.start_new(
-            req.route_params["functionName"],
-            req.route_params.get("instanceId"),
-            json.loads(body) if body else None,
-        )
-    except Exception as exc:  # the client raises when the id is Running or Pending
-        return func.HttpResponse(str(exc), status_code=409)
-    return client.create_check_status_response(req, instance_id)
+app.register_functions(http_starter())
 
 
 @app.orchestration_trigger(context_name="context")

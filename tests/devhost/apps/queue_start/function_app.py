@@ -14,22 +14,12 @@ from typing import Any
 import azure.durable_functions as df
 import azure.functions as func
 
+from tests.devhost.apps.shared_starter import http_starter
+
 app = df.DFApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+app.register_functions(http_starter())
 _seen: list[dict[str, Any]] = []
 _lock = threading.Lock()
-
-
-@app.route(route="orchestrators/{functionName}/{instanceId?}", methods=["POST"])
-@app.durable_client_input(client_name="client")
-async def http_start(
-    req: func.HttpRequest, client: df.DurableOrchestrationClient
-) -> func.HttpResponse:
-    instance_id = await client.start_new(
-        req.route_params["functionName"],
-        req.route_params.get("instanceId"),
-        json.loads(req.get_body()),
-    )
-    return client.create_check_status_response(req, instance_id)
 
 
 @app.queue_trigger(arg_name="msg", queue_name="%ORDERS_QUEUE%", connection="AzureWebJobsStorage")

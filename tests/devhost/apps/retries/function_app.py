@@ -7,7 +7,6 @@ shows how many times the host really ran it.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import Counter
 from collections.abc import Generator
@@ -16,20 +15,12 @@ from typing import Any
 import azure.durable_functions as df
 import azure.functions as func
 
+from tests.devhost.apps.shared_starter import http_starter
+
 app = df.DFApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+app.register_functions(http_starter())
 _attempts: Counter[str] = Counter()
 _lock = threading.Lock()
-
-
-@app.route(route="orchestrators/{functionName}", methods=["POST"])
-@app.durable_client_input(client_name="client")
-async def http_start(
-    req: func.HttpRequest, client: df.DurableOrchestrationClient
-) -> func.HttpResponse:
-    instance_id = await client.start_new(
-        req.route_params["functionName"], None, json.loads(req.get_body())
-    )
-    return client.create_check_status_response(req, instance_id)
 
 
 @app.orchestration_trigger(context_name="context")
