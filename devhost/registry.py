@@ -13,6 +13,7 @@ import hashlib
 import importlib.util
 import inspect
 import json
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from types import ModuleType
 from typing import Any
 
 import azure.functions as func
+
+from devhost.host_json import read_host_json
 
 HTTP_TRIGGER = "httpTrigger"
 HTTP_OUTPUT = "http"
@@ -90,7 +93,7 @@ def load_app(app_dir: Path) -> FunctionRegistry:
         orchestrators={},
         activities={},
         app_dir=app_dir,
-        host_json=_read_host_json(app_dir),
+        host_json=read_host_json(app_dir, os.environ),
     )
     for function in app.get_functions():
         _register(registry, function)
@@ -127,14 +130,6 @@ def _find_app(module: ModuleType, app_dir: Path) -> func.FunctionRegister:
     if not apps:
         raise AppLoadError(f"{app_dir / 'function_app.py'} defines no FunctionApp/DFApp object")
     return apps.get("app") or next(iter(apps.values()))
-
-
-def _read_host_json(app_dir: Path) -> dict[str, Any]:
-    path = app_dir / "host.json"
-    if not path.is_file():
-        return {}
-    loaded = json.loads(path.read_text(encoding="utf-8-sig"))
-    return loaded if isinstance(loaded, dict) else {}
 
 
 def _register(registry: FunctionRegistry, function: Any) -> None:

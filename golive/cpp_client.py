@@ -259,7 +259,9 @@ class CppClient:
         if not isinstance(listing, _Answer):
             return listing
         if not 200 <= listing.status < 300:
-            return _classify_failure(conflict)
+            # The listing itself failed: a transient answer is retried as such, rather
+            # than ending a go-live that CPP may well be running.
+            return _classify_failure(listing)
         try:
             items = listing.json()
         except ValueError:
@@ -267,7 +269,7 @@ class CppClient:
         for item in items if isinstance(items, list) else []:
             if not isinstance(item, dict) or not isinstance(item.get("id"), str):
                 continue
-            if classify_status(item.get("status")) is Outcome.IN_PROGRESS:
+            if _is_go_live(item) and classify_status(item.get("status")) is Outcome.IN_PROGRESS:
                 path = f"operations/{quote(item['id'], safe='')}"
                 return Accepted(operation_url=self._offer_url(publisher_id, offer_id, path))
         return _classify_failure(conflict)
@@ -321,6 +323,12 @@ class CppClient:
             return Transient(reason=f"CPP's answer is larger than {MAX_BODY_BYTES} bytes")
         _log.info("CPP %s %s -> %s", method, path, answer.status)
         return answer
+
+
+def _is_go_live(operation: dict[str, Any]) -> bool:
+    """A go-live operation, not a publish; a listing without the field is taken as is."""
+    kind = operation.get("submissionType")
+    return not isinstance(kind, str) or "live" in kind.lower()
 
 
 class _BodyTooLarge(Exception):

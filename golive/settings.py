@@ -194,9 +194,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         poll_initial_interval_seconds=reader.number("POLL_INITIAL_INTERVAL_SECONDS", 60.0),
         poll_max_interval_seconds=reader.number("POLL_MAX_INTERVAL_SECONDS", 900.0),
         poll_backoff_factor=reader.number("POLL_BACKOFF_FACTOR", 2.0, minimum=1.0),
-        polls_per_execution=reader.integer("POLLS_PER_EXECUTION", 20),
+        # Both bound the history one execution can grow to.
+        polls_per_execution=reader.integer("POLLS_PER_EXECUTION", 20, maximum=100),
         golive_deadline_days=reader.number("GOLIVE_DEADLINE_DAYS", 21.0),
-        start_max_attempts=reader.integer("START_MAX_ATTEMPTS", 8),
+        start_max_attempts=reader.integer("START_MAX_ATTEMPTS", 8, maximum=20),
         transient_retry_initial_seconds=reader.number("TRANSIENT_RETRY_INITIAL_SECONDS", 30.0),
         transient_retry_max_seconds=reader.number("TRANSIENT_RETRY_MAX_SECONDS", 900.0),
         eventgrid_endpoint=reader.endpoint_url("EVENTGRID_TOPIC_ENDPOINT"),
@@ -272,7 +273,7 @@ class _Reader:
             raise SettingsError(name, f"{value:g} must be greater than 0")
         return value
 
-    def integer(self, name: str, default: int) -> int:
+    def integer(self, name: str, default: int, *, maximum: int | None = None) -> int:
         raw = self._raw(name)
         if raw is None:
             return default
@@ -282,6 +283,8 @@ class _Reader:
             raise SettingsError(name, f"{raw!r} is not a whole number") from None
         if value < 1:
             raise SettingsError(name, f"{value} must be at least 1")
+        if maximum is not None and value > maximum:
+            raise SettingsError(name, f"{value} is above the maximum {maximum}")
         return value
 
     def queue_name(self, name: str, default: str) -> str:

@@ -9,6 +9,7 @@ durable timers, so no `call_activity_with_retry` (azure-functions-durable-python
 
 from __future__ import annotations
 
+import json
 from collections.abc import Generator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -67,6 +68,10 @@ class GoLiveRun:
         self.publish_policy = config.publish_retry_policy()
         self.deadline = _parse_time(state.deadline)
         self.iterations = 0
+        # One wait per execution, reused by every pause: the SDK hands an event to the
+        # newest open wait of that name, so a fresh wait per pause would let a cancel raised
+        # while an activity runs land on an abandoned one and be lost.
+        self.cancel = context.wait_for_external_event(CANCEL_EVENT)
 
     # The process --------------------------------------------------------------------------
 
@@ -105,6 +110,8 @@ class GoLiveRun:
             ending = yield from self.pause(self.now() + delay)
             if ending is not None:
                 return ending
+            if self.now() >= self.deadline:
+                return Ending(events.TIMED_OUT, reason="CPP never accepted the go-live")
 
     def follow_operation(self) -> Steps:
         """Poll the operation on a growing durable-timer interval until it ends."""
@@ -115,9 +122,15 @@ class GoLiveRun:
                 ending = yield from self.take_snapshot(result["snapshot"])
                 if ending is not None:
                     return (yield from self.finish(ending))
-                delay = self.poll_policy.interval(self.state.polls, _retry_after(result))
+                delay = self.poll_policy.interval(self.state.polls - 1, _retry_after(result))
             elif kind == "rejected":
-                return (yield from self.finish(_poll_refused(result)))
+                # A one-off 401/403/404 (a token refresh, a brief outage) must not end a
+                # weeks-long run; a refusal that persists does.
+                refusals = self.state.poll_refusals + 1
+                self.state = replace(self.state, poll_refusals=refusals)
+                if self.start_policy.exhausted(refusals):
+                    return (yield from self.finish(_poll_refused(result)))
+                delay = self.poll_retry_policy.delay(refusals, _retry_after(result))
             elif kind == "unsafeLocation":
                 ending = Ending(events.FAILED, reason=_unsafe_reason(result))
                 return (yield from self.finish(ending))
@@ -132,13 +145,14 @@ class GoLiveRun:
                 return (yield from self.finish(ending))
             self.iterations += 1
             if self.iterations >= self.state.config.polls_per_execution:
-                return self.continue_as_new()
+                return (yield from self.continue_as_new())
 
     def take_snapshot(self, snapshot_data: dict[str, Any]) -> Steps:
         """Record a poll's answer, announce new conditions, and say if the run ended."""
         snapshot = OperationSnapshot.from_dict(snapshot_data)
         self.state = replace(
-            self.state, polls=self.state.polls + 1, poll_failures=0, snapshot=snapshot_data
+            self.state, polls=self.state.polls + 1, poll_failures=0, poll_refusals=0,
+            snapshot=snapshot_data,
         )
         for condition in snapshot.attention_conditions():
             if condition.key not in self.state.announced:
@@ -179,7 +193,8 @@ class GoLiveRun:
         while True:
             self.show(next_poll_at=None, outcome=outcome)
             yield from self.flush_outbox()
-            if (yield from self.publish_once(event)):
+            result = yield from self.call(PUBLISH_ACTIVITY, {"event": event})
+            if result.get("kind") == "published":
                 break
             attempts = self.state.publish_attempts + 1
             self.state = replace(self.state, publish_attempts=attempts)
@@ -188,11 +203,11 @@ class GoLiveRun:
                     f"completion event not accepted by Event Grid after {attempts} attempts: "
                     f"{event}"
                 )
-            wake_at = min(self.now() + self.publish_policy.delay(attempts), give_up_at)
-            yield self.context.create_timer(wake_at)
+            delay = self.publish_policy.delay(attempts, _retry_after(result))
+            yield self.context.create_timer(min(self.now() + delay, give_up_at))
             self.iterations += 1
             if self.iterations >= self.state.config.polls_per_execution:
-                return self.continue_as_new()
+                return (yield from self.continue_as_new())
         self.state = replace(self.state, phase=FINISHED)
         self.show(next_poll_at=None, outcome=outcome)
         return {
@@ -202,8 +217,14 @@ class GoLiveRun:
             "requestIds": self.state.known_request_ids(),
         }
 
-    def continue_as_new(self) -> None:
-        """Start a fresh history carrying all state, so weeks of polls stay cheap to replay."""
+    def continue_as_new(self) -> Steps:
+        """Start a fresh history carrying all state, so weeks of polls stay cheap to replay.
+
+        A cancel that already arrived is honoured first: the new execution would not see it.
+        """
+        if self.cancel.is_completed and self.state.phase != PUBLISHING:
+            ending = yield from self.cancel_requested(self.cancel.result)
+            return (yield from self.finish(ending))
         self.state = replace(self.state, execution=self.state.execution + 1)
         self.context.continue_as_new(self.state.to_dict())
         return None
@@ -215,16 +236,16 @@ class GoLiveRun:
         wake_at = min(wake_at, self.deadline)
         self.show(next_poll_at=wake_at)
         timer = self.context.create_timer(wake_at)
-        cancel = self.context.wait_for_external_event(CANCEL_EVENT)
-        winner = yield self.context.task_any([timer, cancel])
-        if winner is not cancel:
+        winner = yield self.context.task_any([timer, self.cancel])
+        if winner is not self.cancel:
             return None
         if not timer.is_completed:
             timer.cancel()
-        return (yield from self.cancel_requested(cancel.result or {}))
+        return (yield from self.cancel_requested(self.cancel.result))
 
-    def cancel_requested(self, request: dict[str, Any]) -> Steps:
+    def cancel_requested(self, payload: Any) -> Steps:
         """Stop waiting; with `cancelOperation` also ask CPP to cancel the operation."""
+        request = payload if isinstance(payload, dict) else {}
         reason = str(request.get("reason") or "canceled by an operator")
         if not request.get("cancelOperation"):
             return Ending(events.CANCELED, reason=reason)
@@ -250,19 +271,21 @@ class GoLiveRun:
             return {"kind": "transient", "reason": str(error)}
         return result if isinstance(result, dict) else {"kind": "transient", "reason": "no result"}
 
-    def publish_once(self, event: dict[str, Any]) -> Steps:
-        """One try at Event Grid; True once it accepted the event."""
-        result = yield from self.call(PUBLISH_ACTIVITY, {"event": event})
-        return result.get("kind") == "published"
-
     def flush_outbox(self) -> Steps:
-        """Try each undelivered notice once; drop those past the give-up window."""
-        waiting = []
+        """Try undelivered notices, oldest first, until one fails (Event Grid is likely still
+        down): a bounded number of activity calls per pass. Expired notices are dropped."""
+        waiting: list[dict[str, Any]] = []
+        failed = False
         for item in self.state.outbox:
-            delivered = yield from self.publish_once(item["event"])
             expired = self.now() >= _parse_time(item["since"]) + self.state.config.publish_give_up
-            if not delivered and not expired:
-                waiting.append(item)
+            if expired:
+                continue
+            if not failed:
+                result = yield from self.call(PUBLISH_ACTIVITY, {"event": item["event"]})
+                if result.get("kind") == "published":
+                    continue
+                failed = True
+            waiting.append(item)
         self.state = replace(self.state, outbox=tuple(waiting))
 
     # What operators and events see --------------------------------------------------------
@@ -301,7 +324,7 @@ class GoLiveRun:
             for step in (snapshot.get("steps") or [])
         ][:20]
         current = OperationSnapshot.from_dict(snapshot).current_step if snapshot else None
-        self.context.set_custom_status(
+        self.context.set_custom_status(_within_status_limit(
             {
                 "phase": self.state.phase,
                 "runId": self.state.run_id,
@@ -321,9 +344,8 @@ class GoLiveRun:
                 "undeliveredEvents": len(self.state.outbox) + (
                     1 if self.state.phase == PUBLISHING else 0
                 ),
-                "requestIds": self.state.known_request_ids(),
             }
-        )
+        ))
 
     def log_fields(self) -> dict[str, Any]:
         """Ids every activity puts on its log lines."""
@@ -339,6 +361,20 @@ class GoLiveRun:
 
     def now(self) -> datetime:
         return _now(self.context)
+
+
+# Durable Functions caps custom status at 16 KB of JSON; stay well inside it.
+CUSTOM_STATUS_BUDGET = 12_000
+
+
+def _within_status_limit(status: dict[str, Any]) -> dict[str, Any]:
+    """Drop the step list, then clip long texts, until the status fits its budget."""
+    if len(json.dumps(status)) <= CUSTOM_STATUS_BUDGET:
+        return status
+    slim = {**status, "steps": [], "stepsOmitted": True}
+    if len(json.dumps(slim)) <= CUSTOM_STATUS_BUDGET:
+        return slim
+    return {key: (value[:500] if isinstance(value, str) else value) for key, value in slim.items()}
 
 
 def _now(context: Any) -> datetime:

@@ -41,6 +41,7 @@ class GoLiveState:
     start_attempts: int = 0
     polls: int = 0
     poll_failures: int = 0
+    poll_refusals: int = 0
     execution: int = 1
     snapshot: dict[str, Any] | None = None
     announced: tuple[str, ...] = field(default=())
@@ -99,6 +100,7 @@ class GoLiveState:
             "startAttempts": self.start_attempts,
             "polls": self.polls,
             "pollFailures": self.poll_failures,
+            "pollRefusals": self.poll_refusals,
             "execution": self.execution,
             "snapshot": self.snapshot,
             "announced": list(self.announced),
@@ -121,6 +123,7 @@ class GoLiveState:
             start_attempts=int(data.get("startAttempts", 0)),
             polls=int(data.get("polls", 0)),
             poll_failures=int(data.get("pollFailures", 0)),
+            poll_refusals=int(data.get("pollRefusals", 0)),
             execution=int(data.get("execution", 1)),
             snapshot=data.get("snapshot"),
             announced=tuple(data.get("announced") or ()),

@@ -515,3 +515,26 @@ def test_from_settings(cpp: LocalServer, credential: FakeCredential) -> None:
 def test_refuses_a_base_url_that_would_leak_the_token(credential: FakeCredential) -> None:
     with pytest.raises(ValueError):
         CppClient("http://cloudpartner.azure.com", credential, SCOPE, 5.0)
+
+
+def test_a_conflict_whose_listing_fails_transiently_is_retried_not_rejected(
+    cpp: LocalServer, credential: FakeCredential
+) -> None:
+    script(cpp, "POST", GOLIVE_PATH, Reply(409, body=error_body("Conflict", "running")))
+    script(cpp, "GET", OPERATIONS_PATH, Reply(503, body=error_body("ServiceUnavailable", "x")))
+    with client_for(cpp, credential) as client:
+        result = client.start_go_live("contoso", "contoso-offer")
+    assert isinstance(result, Transient)
+    assert result.http_status == 503
+
+
+def test_a_conflict_follows_only_a_go_live_not_a_publish(
+    cpp: LocalServer, credential: FakeCredential
+) -> None:
+    script(cpp, "POST", GOLIVE_PATH, Reply(409, body=error_body("Conflict", "running")))
+    operations = [{"id": "pub-1", "status": "running", "submissionType": "Publish"}]
+    script(cpp, "GET", OPERATIONS_PATH, Reply(200, body=json.dumps(operations).encode()))
+    with client_for(cpp, credential) as client:
+        result = client.start_go_live("contoso", "contoso-offer")
+    assert isinstance(result, Rejected)
+    assert result.http_status == 409
