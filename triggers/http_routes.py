@@ -19,6 +19,8 @@ from triggers.status_view import go_live_view
 blueprint = df.Blueprint(http_auth_level=func.AuthLevel.FUNCTION)
 logger = logging.getLogger("golive.http")
 ROUTE = "golive/{publisherId}/{offerId}"
+# Phases in which the outcome is decided and only its event is being delivered.
+FINISHING = {"publishing", "finished"}
 
 
 @blueprint.route(route=ROUTE, methods=["POST"])
@@ -84,9 +86,10 @@ async def cancel_go_live_http(
     if isinstance(status, func.HttpResponse):
         return status
     instance_id = status.instance_id or ""
-    if status.runtime_status not in ACTIVE:
+    phase = status.custom_status.get("phase") if isinstance(status.custom_status, dict) else None
+    if status.runtime_status not in ACTIVE or phase in FINISHING:
         return error_response(
-            409, "GoLiveNotRunning", "this go-live has already finished",
+            409, "GoLiveNotRunning", "this go-live has already ended; nothing to cancel",
             instanceId=instance_id, runtimeStatus=status.runtime_status.value
             if status.runtime_status else None,
         )

@@ -92,3 +92,14 @@ def test_events_are_published_with_managed_identity_when_no_key_is_set() -> None
         [request] = [r for r in topic.requests if r.method == "POST"]
         assert request.header("Authorization") == "Bearer ***"
         assert request.header("aeg-sas-key") is None
+
+
+def test_a_user_assigned_identity_is_asked_for_by_its_client_id() -> None:
+    """MANAGED_IDENTITY_CLIENT_ID set: tokens come from that identity and no other."""
+    with IdentitySimulator() as identity, mock.patch.dict(os.environ, identity.environment()):
+        credential = build_credential("3f1c2b6e-0d4a-4c8e-9a57-1b2c3d4e5f60")
+        token = credential.get_token("https://cloudpartner.azure.com/.default")
+    assert token.token
+    [request] = [r for r in identity.requests if r.method == "GET"]
+    assert request.query.get("client_id") == "3f1c2b6e-0d4a-4c8e-9a57-1b2c3d4e5f60"
+    assert request.query.get("resource") == "https://cloudpartner.azure.com"

@@ -6,6 +6,7 @@ All runs start together (as they would in production) and share the virtual cloc
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -219,3 +220,36 @@ def test_deadline_ends_the_run_timed_out_without_canceling_the_operation(
     assert timedelta(days=8) <= finished - started < timedelta(days=8, hours=1)
     assert not any("/cancel" in r.path for r in runs[(PUBLISHER, "sc-10d")].cpp_requests)
     assert data["cppStatus"] and not re.match("(?i)complete", data["cppStatus"])
+
+
+@pytest.mark.azurite
+def test_polls_start_at_a_short_interval_and_grow_to_the_cap(
+    runs: dict[tuple[str, str], Run],
+) -> None:
+    """Defaults: 1 minute, doubling, capped at 15 minutes."""
+    gets = [r for r in runs[(PUBLISHER, "sc-slow")].cpp_requests if r.method == "GET"]
+    gaps = [round((b.time - a.time).total_seconds()) for a, b in itertools.pairwise(gets)]
+    assert gaps[:6] == [60, 120, 240, 480, 900, 900]
+    assert max(gaps) == 900
+
+
+@pytest.mark.azurite
+def test_a_throttled_go_live_request_waits_for_retry_after(
+    runs: dict[tuple[str, str], Run],
+) -> None:
+    posts = [r for r in runs[(PUBLISHER, "sc-throttled120_post")].cpp_requests
+             if r.method == "POST"]
+    assert [p.status for p in posts][:1] == [429]
+    assert timedelta(seconds=119) <= posts[1].time - posts[0].time < timedelta(hours=1)
+
+
+@pytest.mark.azurite
+def test_activity_log_lines_carry_the_go_live_ids(
+    runs: dict[tuple[str, str], Run], app_logs: Any
+) -> None:
+    polled = [line for line in app_logs.lines
+              if "operation polled" in line and "offerId=sc-plain " in line]
+    assert polled
+    for field in ("instanceId=golive:contoso:sc-plain", "publisherId=contoso",
+                  "requestId=req-sc-plain", "runId="):
+        assert all(field in line for line in polled)

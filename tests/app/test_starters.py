@@ -7,6 +7,7 @@ import base64
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ import requests
 
 from demo.stack import LocalStack
 from golive import events
+from simulators.cpp import Fault, Scenario
 from tests.app.conftest import CapturedLogs
 from tests.app.driver import AppDriver
 
@@ -60,6 +62,8 @@ def test_second_start_while_running_is_409_and_starts_nothing(
     with time_stands_still(stack):
         assert app.start("contoso", "st-busy", {"requestId": "b-1"}).status_code == 202
         running = wait_for_phase(app, "contoso", "st-busy", "polling")
+        same_request = app.start("contoso", "st-busy", {"requestId": "b-1"})
+        assert same_request.status_code == 409
         again = app.start("contoso", "st-busy", {"requestId": "b-2"})
         assert again.status_code == 409
         body = again.json()
@@ -229,3 +233,72 @@ def test_events_survive_an_event_grid_outage_and_the_history_stays_bounded(
     assert len(durable["historyEvents"]) < 150
     rejected = [r for r in stack.eventgrid.requests if r.method == "POST" and r.status == 503]
     assert len(rejected) == 40
+
+
+def gets(app: AppDriver, offer: str) -> list[Any]:
+    return [r for r in app.cpp_requests("contoso", offer) if r.method == "GET"]
+
+
+def test_cancel_raised_while_a_poll_is_in_flight_is_not_lost(
+    app: AppDriver, stack: LocalStack
+) -> None:
+    """The third poll answers slowly; the operator cancels while it is in flight."""
+    offer = "st-cancel-in-flight"
+    slow_third_poll = Fault.slow_answer(1.0, on="operation", times=1, after=2)
+    stack.cpp.add_offer("contoso", offer, Scenario(duration=timedelta(days=20),
+                                                   faults=(slow_third_poll,)))
+    app.start("contoso", offer)
+    deadline = time.monotonic() + 30
+    while len(gets(app, offer)) < 3:
+        assert time.monotonic() < deadline, "the third poll never came"
+        time.sleep(0.01)
+    assert app.cancel("contoso", offer, {"reason": "mid-poll"}).status_code == 202
+    status = app.wait_until_finished("contoso", offer)
+    assert status["outcome"] == events.CANCELED
+    assert status["polls"] == 3
+
+
+def test_cancel_during_start_retries_stops_them(app: AppDriver, stack: LocalStack) -> None:
+    offer = "st-cancel-starting-burst503x3_post"
+    with time_stands_still(stack):
+        app.start("contoso", offer)
+        deadline = time.monotonic() + 30
+        while (app.current("contoso", offer).get("phase") != "starting"
+               or not [r for r in app.cpp_requests("contoso", offer) if r.method == "POST"]):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(0.3)  # let the orchestrator reach its backoff timer
+        assert app.cancel("contoso", offer).status_code == 202
+    status = app.wait_until_finished("contoso", offer)
+    assert status["outcome"] == events.CANCELED
+    posts = [r for r in app.cpp_requests("contoso", offer) if r.method == "POST"]
+    assert len(posts) == 1
+
+
+@pytest.mark.parametrize(
+    "body", [b"not json", b"[]", b'{"cancelOperation": "yes"}', b'{"force": true}']
+)
+def test_invalid_cancel_body_is_400(app: AppDriver, body: bytes) -> None:
+    url = app.stack.go_live_url("contoso", "st-any") + "/cancel"
+    response = requests.post(url, data=body, timeout=30)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "InvalidRequest"
+
+
+def test_queue_request_for_a_running_go_live_is_logged_as_duplicate_and_completed(
+    app: AppDriver, stack: LocalStack, app_logs: CapturedLogs
+) -> None:
+    offer = "st-queue-busy"
+    with time_stands_still(stack):
+        stack.send_go_live({"publisherId": "contoso", "offerId": offer, "requestId": "qb-1"})
+        wait_for_phase(app, "contoso", offer, "polling")
+        stack.send_go_live({"publisherId": "contoso", "offerId": offer, "requestId": "qb-2"})
+        deadline = time.monotonic() + 30
+        while not any("already running" in line and offer in line for line in app_logs.lines):
+            assert time.monotonic() < deadline, "the second request was never handled"
+            time.sleep(0.05)
+    status = app.wait_until_finished("contoso", offer)
+    assert status["requestId"] == "qb-1"
+    assert len(app.completion_events("contoso", offer)) == 1
+    poisoned = stack.queue(stack.queue_name + "-poison").peek_messages(max_messages=32)
+    assert not [m for m in poisoned if offer in base64.b64decode(m.content).decode()]
