@@ -84,6 +84,11 @@ class EventGridSimulator(Simulator):
         with self._lock:
             self._faults.extend([status] * count)
 
+    def clear_faults(self) -> None:
+        """Forget faults not yet met: the topic accepts again (the end of an outage)."""
+        with self._lock:
+            self._faults.clear()
+
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post(EVENTS_PATH, self._publish)
         app.router.add_get(EVENTS_PATH, self._list)

@@ -302,3 +302,26 @@ def test_queue_request_for_a_running_go_live_is_logged_as_duplicate_and_complete
     assert len(app.completion_events("contoso", offer)) == 1
     poisoned = stack.queue(stack.queue_name + "-poison").peek_messages(max_messages=32)
     assert not [m for m in poisoned if offer in base64.b64decode(m.content).decode()]
+
+
+def test_a_completion_event_never_accepted_fails_the_run_with_the_event_kept(
+    app: AppDriver, stack: LocalStack
+) -> None:
+    """Event Grid refuses for longer than PUBLISH_GIVE_UP_HOURS: the instance ends Failed,
+    the event in its output; a cancel while the outcome is being delivered is refused."""
+    offer = "st-never-delivered-polls1"
+    stack.eventgrid.fail_next(100_000, status=503)
+    try:
+        app.start("contoso", offer)
+        wait_for_phase(app, "contoso", offer, "publishing")
+        with time_stands_still(stack):
+            refused = app.cancel("contoso", offer)
+            assert refused.status_code == 409
+            assert refused.json()["error"]["code"] == "GoLiveNotRunning"
+        status = app.wait_until_finished("contoso", offer, timeout=120)
+    finally:
+        stack.eventgrid.clear_faults()
+    assert status["runtimeStatus"] == "Failed"
+    assert "not accepted by Event Grid" in status["failure"]
+    assert "Marketplace.GoLive.Succeeded" in status["failure"]
+    assert app.events_for("contoso", offer) == []
