@@ -1,8 +1,8 @@
 """`python -m demo run` (make run) and `python -m demo serve` (make serve).
 
 run:   one go-live sent through the queue, as an upstream system would, for an offer
-       whose CPP operation takes three simulated days and blocks at certification for
-       half a day; live progress; the ActionRequired and completion events; exit 0.
+       whose CPP operation takes three simulated days, half a day of it blocked at
+       certification; live progress; the ActionRequired and completion events; exit 0.
 serve: the same stack kept running for trying the HTTP routes by hand.
 """
 
@@ -24,8 +24,10 @@ from simulators.cpp import Scenario
 
 PUBLISHER = "contoso"
 OFFER = "contoso-analytics"
+# Two and a half days of work plus half a day blocked at certification: three days in all.
 DEMO_SCENARIO = Scenario(
-    duration=timedelta(days=3), blocked_step="certification", blocked_for=timedelta(hours=12)
+    duration=timedelta(days=2, hours=12), blocked_step="certification",
+    blocked_for=timedelta(hours=12),
 )
 WALL_LIMIT_SECONDS = 50.0
 
