@@ -90,9 +90,14 @@ def follow(stack: LocalStack) -> int:
 
 
 def progress_line(status: dict[str, Any]) -> str:
+    """One line of what changed; polls rounded so that every poll is not a new line."""
     polls = status.get("polls") or 0
+    step = status.get("currentStep")
+    step_status = next((s.get("status") for s in status.get("steps") or []
+                        if s.get("name") == step), None)
+    shown_step = f"{step} ({step_status})" if step_status else str(step)
     return (f"phase={status.get('phase')} cpp={status.get('cppStatus')} "
-            f"step={status.get('currentStep')} polls={polls - polls % 25 if polls > 25 else polls}")
+            f"step={shown_step} polls={polls - polls % 25 if polls > 25 else polls}")
 
 
 def show_event(event: dict[str, Any]) -> None:
