@@ -24,6 +24,21 @@ def _shape(events: list[dict[str, Any]]) -> list[tuple[int, int]]:
     return [(e["EventType"], e[keyed[e["EventType"]]]) for e in events if e["EventType"] in keyed]
 
 
+def _failed_attempts(count: int) -> list[tuple[int, int]]:
+    """The shape of `count` failed attempts from id 0: each task fails, then its retry timer."""
+    shape: list[tuple[int, int]] = []
+    for task_id in range(0, 2 * count, 2):
+        timer_id = task_id + 1
+        shape += [(TASK_SCHEDULED, task_id), (TASK_FAILED, task_id)]
+        shape += [(TIMER_CREATED, timer_id), (TIMER_FIRED, timer_id)]
+    return shape
+
+
+def _completed(task_id: int) -> list[tuple[int, int]]:
+    """The shape of one task that is scheduled and completes."""
+    return [(TASK_SCHEDULED, task_id), (TASK_COMPLETED, task_id)]
+
+
 def test_retry_succeeds_on_the_third_attempt_with_a_timer_after_each_failure() -> None:
     async def body() -> None:
         clock = VirtualClock(EPOCH)
@@ -31,20 +46,10 @@ def test_retry_succeeds_on_the_third_attempt_with_a_timer_after_each_failure() -
             status = await start_and_wait(runtime, "retry_until_third", None, instance_id="r3")
             assert status["runtimeStatus"] == "Completed"
             assert status["output"] == {"result": {"key": "r3", "attempts": 3}, "after": "after"}
-            assert _shape(history(runtime, "r3")) == [
-                (TASK_SCHEDULED, 0),
-                (TASK_FAILED, 0),
-                (TIMER_CREATED, 1),
-                (TIMER_FIRED, 1),
-                (TASK_SCHEDULED, 2),
-                (TASK_FAILED, 2),
-                (TIMER_CREATED, 3),
-                (TIMER_FIRED, 3),
-                (TASK_SCHEDULED, 4),
-                (TASK_COMPLETED, 4),
-                (TASK_SCHEDULED, 5),
-                (TASK_COMPLETED, 5),
-            ]
+            # Two failures with their timers, the third attempt, then the "echo" activity.
+            assert _shape(history(runtime, "r3")) == (
+                _failed_attempts(2) + _completed(4) + _completed(5)
+            )
             assert clock.now() == EPOCH + timedelta(seconds=60)  # two 30 s retry timers
 
     run(body)
@@ -59,18 +64,7 @@ def test_retry_exhausting_its_attempts_raises_the_last_failure() -> None:
             assert "Activity function 'always_fails' failed: RuntimeError: no luck with x" in caught
             assert status["output"]["after"] == "after"
             # The last failure gets its timer too; the next task takes the id after it.
-            assert _shape(history(runtime, "rx")) == [
-                (TASK_SCHEDULED, 0),
-                (TASK_FAILED, 0),
-                (TIMER_CREATED, 1),
-                (TIMER_FIRED, 1),
-                (TASK_SCHEDULED, 2),
-                (TASK_FAILED, 2),
-                (TIMER_CREATED, 3),
-                (TIMER_FIRED, 3),
-                (TASK_SCHEDULED, 4),
-                (TASK_COMPLETED, 4),
-            ]
+            assert _shape(history(runtime, "rx")) == _failed_attempts(2) + _completed(4)
 
     run(body)
 
