@@ -32,6 +32,7 @@ from golive.events import (
     validate_event,
 )
 from golive.operation import AttentionCondition, parse_operation
+from tests.golive.samples import run_summary
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "events.md"
 SOURCE = "/marketplace/golive"
@@ -56,36 +57,13 @@ FAILED_OPERATION = {
 }
 
 
-def summary(**changes: Any) -> RunSummary:
-    base = RunSummary(
-        publisher_id="contoso",
-        offer_id="contoso-offer",
-        request_id="req-1",
-        correlation_id="corr-1",
-        instance_id="golive:contoso:contoso-offer",
-        run_id="3f1e2d4c-0000-4000-8000-000000000001",
-        operation_location=(
-            "https://cloudpartner.azure.com/api/operations/contoso$contoso-offer$2$preview"
-            "?api-version=2017-10-31"
-        ),
-        cpp_status="running",
-        steps=[],
-        error=None,
-        started_at="2025-03-01T08:00:00+00:00",
-        finished_at="2025-03-04T09:30:15+00:00",
-        polls=17,
-        deadline="2025-03-22T08:00:00+00:00",
-    )
-    return replace(base, **changes)
-
-
 def completion(event_type: str, **kwargs: Any) -> dict[str, Any]:
     if event_type == REJECTED:
         kwargs.setdefault(
             "rejection", {"httpStatus": 403, "code": "Forbidden", "message": "no", "hint": "fix"}
         )
     return build_completion_event(
-        event_type, kwargs.pop("run", summary()), source=SOURCE, time=NOW, **kwargs
+        event_type, kwargs.pop("run", run_summary()), source=SOURCE, time=NOW, **kwargs
     )
 
 
@@ -120,14 +98,14 @@ def test_event_ids_are_deterministic_uuids() -> None:
 def test_a_rebuilt_event_is_identical() -> None:
     assert completion(SUCCEEDED) == completion(SUCCEEDED)
     assert build_action_required_event(
-        summary(), CONDITION, source=SOURCE, time=NOW
-    ) == build_action_required_event(summary(), CONDITION, source=SOURCE, time=NOW)
+        run_summary(), CONDITION, source=SOURCE, time=NOW
+    ) == build_action_required_event(run_summary(), CONDITION, source=SOURCE, time=NOW)
 
 
 def test_each_condition_gets_its_own_action_required_id() -> None:
     other = replace(CONDITION, key="fedcba9876543210fedcba98")
     ids = {
-        build_action_required_event(summary(), c, source=SOURCE, time=NOW)["id"]
+        build_action_required_event(run_summary(), c, source=SOURCE, time=NOW)["id"]
         for c in (CONDITION, other)
     }
     assert len(ids) == 2
@@ -166,7 +144,7 @@ def test_completion_events_are_valid_cloudevents(event_type: str) -> None:
 
 def test_action_required_carries_the_condition() -> None:
     event = build_action_required_event(
-        summary(finished_at=None), CONDITION, source=SOURCE, time=NOW
+        run_summary(finished_at=None), CONDITION, source=SOURCE, time=NOW
     )
     validate_event(event)
     assert event["type"] == ACTION_REQUIRED
@@ -176,7 +154,7 @@ def test_action_required_carries_the_condition() -> None:
 
 def test_failed_event_with_steps_and_error_from_the_operation() -> None:
     snapshot = parse_operation(FAILED_OPERATION)
-    run = summary().with_snapshot(snapshot)
+    run = run_summary().with_snapshot(snapshot)
     run = replace(run, error=error_details(snapshot))
     event = completion(FAILED, run=run)
     validate_event(event)
@@ -192,7 +170,7 @@ def test_failed_event_with_steps_and_error_from_the_operation() -> None:
 
 
 def test_failed_without_error_or_reason_still_explains_itself() -> None:
-    event = completion(FAILED, run=summary(cpp_status="Rejected"))
+    event = completion(FAILED, run=run_summary(cpp_status="Rejected"))
     validate_event(event)
     assert "Rejected" in event["data"]["reason"]
 
@@ -210,13 +188,13 @@ def test_error_details() -> None:
 
 def test_rejected_needs_its_rejection_and_only_it_does() -> None:
     with pytest.raises(ValueError):
-        build_completion_event(REJECTED, summary(), source=SOURCE, time=NOW)
+        build_completion_event(REJECTED, run_summary(), source=SOURCE, time=NOW)
     with pytest.raises(ValueError):
         build_completion_event(
-            SUCCEEDED, summary(), source=SOURCE, time=NOW, rejection={"httpStatus": 400}
+            SUCCEEDED, run_summary(), source=SOURCE, time=NOW, rejection={"httpStatus": 400}
         )
     with pytest.raises(ValueError):
-        build_completion_event(ACTION_REQUIRED, summary(), source=SOURCE, time=NOW)
+        build_completion_event(ACTION_REQUIRED, run_summary(), source=SOURCE, time=NOW)
     event = completion(REJECTED)
     assert event["data"]["rejection"] == {
         "httpStatus": 403,
@@ -230,18 +208,20 @@ def test_times_are_utc_with_z() -> None:
     plus_two = timezone(timedelta(hours=2))
     event = build_completion_event(
         TIMED_OUT,
-        summary(started_at="2025-03-01T10:00:00+02:00"),
+        run_summary(started_at="2025-03-01T10:00:00+02:00"),
         source=SOURCE,
         time=datetime(2025, 3, 4, 11, 0, tzinfo=plus_two),
     )
     assert event["time"] == "2025-03-04T09:00:00.000Z"
     assert event["data"]["startedAt"] == "2025-03-01T08:00:00.000Z"
     naive = build_completion_event(
-        CANCELED, summary(), source=SOURCE, time=datetime(2025, 3, 4, 9, 0)
+        CANCELED, run_summary(), source=SOURCE, time=datetime(2025, 3, 4, 9, 0)
     )
     assert naive["time"] == "2025-03-04T09:00:00.000Z"
     with pytest.raises(ValueError):
-        build_completion_event(SUCCEEDED, summary(started_at="yesterday"), source=SOURCE, time=NOW)
+        build_completion_event(
+            SUCCEEDED, run_summary(started_at="yesterday"), source=SOURCE, time=NOW
+        )
 
 
 def test_oversized_events_shed_step_messages() -> None:
@@ -254,14 +234,14 @@ def test_oversized_events_shed_step_messages() -> None:
         "progressPercentage": None,
         "messages": [message] * 10,
     }
-    event = completion(SUCCEEDED, run=summary(steps=[step] * 120))  # about 1.2 MB of messages
+    event = completion(SUCCEEDED, run=run_summary(steps=[step] * 120))  # about 1.2 MB of messages
     assert len(json.dumps(event)) < 900_000
     assert len(event["data"]["steps"]) == 120
     assert all(s["messages"] == [] for s in event["data"]["steps"])
 
 
 def test_summary_round_trip() -> None:
-    run = summary(error={"code": "E", "message": "m", "step": None, "messages": []})
+    run = run_summary(error={"code": "E", "message": "m", "step": None, "messages": []})
     assert RunSummary.from_dict(json.loads(json.dumps(run.to_dict()))) == run
 
 
@@ -337,7 +317,7 @@ def test_schemas_reject_broken_completion_events(path: list[str], value: Any) ->
 def test_type_specific_rules(event_type: str, path: list[str], value: Any) -> None:
     if event_type == ACTION_REQUIRED:
         event = build_action_required_event(
-            summary(finished_at=None), CONDITION, source=SOURCE, time=NOW
+            run_summary(finished_at=None), CONDITION, source=SOURCE, time=NOW
         )
     else:
         event = completion(event_type, reason="why" if event_type == FAILED else None)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from golive.events import FAILED, RunSummary, build_completion_event, validate_event
+from golive.events import FAILED, build_completion_event, validate_event
 from golive.publisher import (
     EventPublisher,
     Published,
@@ -19,25 +19,15 @@ from golive.publisher import (
 from golive.settings import load_settings
 from tests.golive.fakes import FailingCredential, FakeCredential
 from tests.golive.local_server import LocalServer, Reply, always, serve
+from tests.golive.samples import run_summary
 
 KEY = "SECRET-TOPIC-KEY-0123456789abcdef"
 
 
 def an_event() -> dict[str, Any]:
-    summary = RunSummary(
-        publisher_id="contoso",
-        offer_id="contoso-offer",
-        request_id="req-1",
-        correlation_id="corr-1",
-        instance_id="golive:contoso:contoso-offer",
-        run_id="run-1",
-        operation_location="https://cloudpartner.azure.com/api/operations/a$b$1$preview",
+    summary = run_summary(
         cpp_status="failed",
-        steps=[],
         error={"code": "CertificationFailed", "message": "no", "step": "Cert", "messages": []},
-        started_at="2025-03-01T08:00:00+00:00",
-        finished_at="2025-03-04T09:30:00+00:00",
-        polls=42,
     )
     event = build_completion_event(
         FAILED, summary, source="/marketplace/golive", time=datetime(2025, 3, 4, 9, 30, tzinfo=UTC)
