@@ -20,7 +20,7 @@ from typing import Any, Literal
 from aiohttp import web
 
 from simulators.clock import Now, wall_clock
-from simulators.server import Simulator, error_response, json_response
+from simulators.server import InjectedStatuses, Simulator, error_response, json_response
 from simulators.tokens import EVENTGRID_AUDIENCE, TokenAuthority
 
 API_VERSION = "2018-01-01"
@@ -62,7 +62,7 @@ class EventGridSimulator(Simulator):
         self.max_batch_bytes = max_batch_bytes
         self._lock = threading.Lock()
         self._events: list[dict[str, Any]] = []
-        self._faults: list[int] = []
+        self._faults = InjectedStatuses()
 
     @property
     def endpoint(self) -> str:
@@ -81,13 +81,11 @@ class EventGridSimulator(Simulator):
 
     def fail_next(self, count: int = 1, *, status: int = 503) -> None:
         """Answer the next `count` publish requests with `status` (e.g. 503, 401, 500)."""
-        with self._lock:
-            self._faults.extend([status] * count)
+        self._faults.add(status, count)
 
     def clear_faults(self) -> None:
         """Forget faults not yet met: the topic accepts again (the end of an outage)."""
-        with self._lock:
-            self._faults.clear()
+        self._faults.clear()
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post(EVENTS_PATH, self._publish)
@@ -97,8 +95,7 @@ class EventGridSimulator(Simulator):
         return json_response(self.events)
 
     async def _publish(self, request: web.Request) -> web.Response:
-        with self._lock:
-            fault = self._faults.pop(0) if self._faults else None
+        fault = self._faults.take()
         if fault is not None:
             return _injected(fault)
         if request.query.get("api-version") != API_VERSION:

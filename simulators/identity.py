@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from aiohttp import web
 
 from simulators.clock import Now, wall_clock
-from simulators.server import Simulator, json_response
+from simulators.server import InjectedStatuses, Simulator, json_response
 from simulators.tokens import TokenAuthority
 
 API_VERSION = "2019-08-01"
@@ -57,7 +57,7 @@ class IdentitySimulator(Simulator):
         self.token_lifetime = token_lifetime
         self._lock = threading.Lock()
         self._grants: list[TokenGrant] = []
-        self._failures: list[int] = []
+        self._failures = InjectedStatuses()
 
     @property
     def endpoint(self) -> str:
@@ -75,8 +75,7 @@ class IdentitySimulator(Simulator):
 
     def fail_next(self, count: int = 1, *, status: int = 500) -> None:
         """Answer the next `count` token requests with `status` instead of a token."""
-        with self._lock:
-            self._failures.extend([status] * count)
+        self._failures.add(status, count)
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get(TOKEN_PATH, self._token)
@@ -90,8 +89,7 @@ class IdentitySimulator(Simulator):
         resource = request.query.get("resource", "").strip()
         if not resource:
             return _failure(400, "the resource query parameter is required")
-        with self._lock:
-            injected = self._failures.pop(0) if self._failures else None
+        injected = self._failures.take()
         if injected is not None:
             return _failure(injected, "injected failure")
         client_id = request.query.get("client_id") or SYSTEM_ASSIGNED_CLIENT_ID

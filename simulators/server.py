@@ -49,6 +49,30 @@ def error_response(
     return json_response(body, status=status, headers=headers)
 
 
+class InjectedStatuses:
+    """Statuses queued by a test to answer the next requests instead of the real work.
+
+    Thread-safe: tests queue from their own thread while the server takes on its loop.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._statuses: list[int] = []
+
+    def add(self, status: int, count: int = 1) -> None:
+        with self._lock:
+            self._statuses.extend([status] * count)
+
+    def take(self) -> int | None:
+        """The status the next request meets (used up), or None to serve it normally."""
+        with self._lock:
+            return self._statuses.pop(0) if self._statuses else None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._statuses.clear()
+
+
 def record_of(request: web.Request) -> RecordedRequest | None:
     return request.get(RECORD_KEY)
 
