@@ -15,8 +15,8 @@ from azure.core.messaging import CloudEvent
 from azure.eventgrid import EventGridPublisherClient
 
 from simulators import CPP_AUDIENCE, EventGridSimulator, TokenAuthority
+from tests.support import PROJECT_ROOT, run_module
 
-ROOT = Path(__file__).resolve().parents[2]
 SIGNING_KEY = "cli-test-signing-key"
 
 
@@ -25,7 +25,7 @@ def _running(*args: str, env: dict[str, str] | None = None) -> Iterator[list[str
     """Start `python -m simulators ...`, yield the lines printed at start, stop it."""
     process = subprocess.Popen(
         [sys.executable, "-m", "simulators", *args, "--port", "0"],
-        cwd=ROOT,
+        cwd=PROJECT_ROOT,
         env={**os.environ, "SIMULATORS_SIGNING_KEY": SIGNING_KEY, **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -98,13 +98,9 @@ def test_identity_from_the_cli_issues_tokens_the_others_verify() -> None:
 
 def test_help_explains_how_to_choose_scenarios() -> None:
     def help_of(command: str) -> str:
-        return subprocess.run(
-            [sys.executable, "-m", "simulators", command, "--help"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
+        result = run_module("simulators", command, "--help")
+        assert result.returncode == 0, result.stderr
+        return result.stdout
 
     cpp = help_of("cpp")
     assert "--scenarios" in cpp and "Offer-id words" in cpp and "throttleddate" in cpp
@@ -115,13 +111,7 @@ def test_help_explains_how_to_choose_scenarios() -> None:
 def test_a_bad_scenarios_file_is_refused_at_start(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"offers": {"p/o": {"nonsense": 1}}}')
-    result = subprocess.run(
-        [sys.executable, "-m", "simulators", "cpp", "--scenarios", str(bad)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    result = run_module("simulators", "cpp", "--scenarios", str(bad), timeout=30)
     assert result.returncode == 2
     assert "nonsense" in result.stderr
 
@@ -129,12 +119,12 @@ def test_a_bad_scenarios_file_is_refused_at_start(tmp_path: Path) -> None:
 def test_a_port_in_use_is_reported() -> None:
     with EventGridSimulator() as taken:
         port = taken.base_url.rsplit(":", 1)[1]
-        result = subprocess.run(
-            [sys.executable, "-m", "simulators", "eventgrid", "--port", port],
-            cwd=ROOT,
-            env={**os.environ, "SIMULATORS_EVENTGRID_KEY": "k"},
-            capture_output=True,
-            text=True,
+        result = run_module(
+            "simulators",
+            "eventgrid",
+            "--port",
+            port,
+            env={"SIMULATORS_EVENTGRID_KEY": "k"},
             timeout=30,
         )
     assert result.returncode == 2

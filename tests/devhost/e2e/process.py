@@ -13,7 +13,8 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3]
+from tests.support import PROJECT_ROOT
+
 LISTENING = "Listening on "
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 
 import pytest
 import requests
 
 from tests.devhost.e2e.helpers import APPS
-from tests.devhost.e2e.process import PROJECT_ROOT, DevhostProcess
+from tests.devhost.e2e.process import DevhostProcess
+from tests.support import run_module
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
@@ -47,22 +46,7 @@ def test_environment_wins_over_local_settings() -> None:
 
 
 def test_unsupported_binding_is_refused_at_start_up_by_name() -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "devhost",
-            "serve",
-            "--app-dir",
-            str(APPS / "unsupported"),
-            "--port",
-            "0",
-        ],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_module("devhost", "serve", "--app-dir", str(APPS / "unsupported"), "--port", "0")
     assert result.returncode == 1
     assert "on_upload" in result.stderr
     assert "blobTrigger" in result.stderr
@@ -70,12 +54,6 @@ def test_unsupported_binding_is_refused_at_start_up_by_name() -> None:
 
 
 def test_missing_app_folder_is_an_error(tmp_path: object) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "devhost", "serve", "--app-dir", str(tmp_path)],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_module("devhost", "serve", "--app-dir", str(tmp_path))
     assert result.returncode == 1
     assert "function_app.py" in result.stderr
