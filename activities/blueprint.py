@@ -30,8 +30,7 @@ logger = logging.getLogger("golive.activities")
 @blueprint.activity_trigger(input_name="payload", activity=START_ACTIVITY)
 def start_go_live(payload: dict[str, Any]) -> dict[str, Any]:
     """POST go-live and classify the answer (accepted, rejected, transient, unsafe)."""
-    request = GoLiveRequest.from_dict(payload["request"])
-    result = cpp_client().start_go_live(request.publisher_id, request.offer_id).to_dict()
+    result = cpp_client().start_go_live(*_offer_of(payload)).to_dict()
     _log("go-live requested", payload, result)
     return result
 
@@ -47,8 +46,7 @@ def poll_operation(payload: dict[str, Any]) -> dict[str, Any]:
 @blueprint.activity_trigger(input_name="payload", activity=CANCEL_ACTIVITY)
 def cancel_operation(payload: dict[str, Any]) -> dict[str, Any]:
     """Ask CPP to cancel; CPP answers 202 whether or not it canceled, so a repeat is harmless."""
-    request = GoLiveRequest.from_dict(payload["request"])
-    result = cpp_client().cancel_go_live(request.publisher_id, request.offer_id).to_dict()
+    result = cpp_client().cancel_go_live(*_offer_of(payload)).to_dict()
     _log("operation cancel requested", payload, result)
     return result
 
@@ -59,9 +57,18 @@ def publish_event(payload: dict[str, Any]) -> dict[str, Any]:
     that consumers drop, never a second, different event."""
     event = payload["event"]
     result = event_publisher().publish(event).to_dict()
-    _log("event published" if result.get("kind") == "published" else "event not accepted",
-         payload, {**result, "eventId": event.get("id"), "eventType": event.get("type")})
+    _log(
+        "event published" if result.get("kind") == "published" else "event not accepted",
+        payload,
+        {**result, "eventId": event.get("id"), "eventType": event.get("type")},
+    )
     return result
+
+
+def _offer_of(payload: dict[str, Any]) -> tuple[str, str]:
+    """The publisher and offer ids of the go-live request the payload carries."""
+    request = GoLiveRequest.from_dict(payload["request"])
+    return request.publisher_id, request.offer_id
 
 
 def _log(message: str, payload: dict[str, Any], result: dict[str, Any]) -> None:
@@ -70,7 +77,14 @@ def _log(message: str, payload: dict[str, Any], result: dict[str, Any]) -> None:
         for key in ("kind", "httpStatus", "code", "reason", "eventId", "eventType")
     }
     snapshot = result.get("snapshot") or {}
-    level = logging.WARNING if result.get("kind") not in {"accepted", "status", "published"} \
+    level = (
+        logging.WARNING
+        if result.get("kind") not in {"accepted", "status", "published"}
         else logging.INFO
-    log_event(logger, message, {**payload.get("log", {}), **outcome,
-                                "cppStatus": snapshot.get("status")}, level)
+    )
+    log_event(
+        logger,
+        message,
+        {**payload.get("log", {}), **outcome, "cppStatus": snapshot.get("status")},
+        level,
+    )
