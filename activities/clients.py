@@ -28,7 +28,7 @@ def cpp_client() -> CppClient:
 @cache
 def event_publisher() -> EventPublisher:
     config = current_settings()
-    credential = None if config.eventgrid_key else build_credential(
-        config.managed_identity_client_id
+    credential = (
+        None if config.eventgrid_key else build_credential(config.managed_identity_client_id)
     )
     return EventPublisher(config.eventgrid_endpoint, config.eventgrid_key, credential)

@@ -26,20 +26,31 @@ PUBLISHER = "contoso"
 OFFER = "contoso-analytics"
 # Two and a half days of work plus half a day blocked at certification: three days in all.
 DEMO_SCENARIO = Scenario(
-    duration=timedelta(days=2, hours=12), blocked_step="certification",
+    duration=timedelta(days=2, hours=12),
+    blocked_step="certification",
     blocked_for=timedelta(hours=12),
 )
 WALL_LIMIT_SECONDS = 50.0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m demo", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m demo",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("command", choices=["run", "serve"])
-    parser.add_argument("--port", type=int, default=None,
-                        help="devhost port (serve: 7071 by default; run: any free port)")
-    parser.add_argument("--real-time", action="store_true",
-                        help="serve only: run timers on the wall clock instead of virtual time")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help="devhost port (serve: 7071 by default; run: any free port)",
+    )
+    parser.add_argument(
+        "--real-time",
+        action="store_true",
+        help="serve only: run timers on the wall clock instead of virtual time",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "run":
@@ -48,13 +59,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_demo(port: int) -> int:
-    say("starting Azurite, the CPP / Event Grid / managed-identity simulators and devhost "
-        "(virtual time)...")
+    say(
+        "starting Azurite, the CPP / Event Grid / managed-identity simulators and devhost "
+        "(virtual time)..."
+    )
     with run_local_stack(scenarios={(PUBLISHER, OFFER): DEMO_SCENARIO}, port=port) as stack:
         say(f"devhost serving the app at {stack.base_url}")
         request_id = f"demo-{uuid.uuid4().hex[:8]}"
-        message = {"publisherId": PUBLISHER, "offerId": OFFER, "requestId": request_id,
-                   "correlationId": "make-run"}
+        message = {
+            "publisherId": PUBLISHER,
+            "offerId": OFFER,
+            "requestId": request_id,
+            "correlationId": "make-run",
+        }
         say(f"queue {stack.queue_name} <- {json.dumps(message)}")
         stack.send_go_live(message)
         return follow(stack)
@@ -80,9 +97,11 @@ def follow(stack: LocalStack) -> int:
         printed_events = len(events)
         if status and status.get("runtimeStatus") in {"Completed", "Failed", "Terminated"}:
             wall = time.monotonic() - started_wall
-            say(f"done: {status['runtimeStatus']}, outcome {status.get('outcome')}, "
+            say(
+                f"done: {status['runtimeStatus']}, outcome {status.get('outcome')}, "
                 f"{status.get('polls')} polls, {format_elapsed(stack.clock.now() - started_sim)} "
-                f"simulated in {wall:.1f} s")
+                f"simulated in {wall:.1f} s"
+            )
             return 0 if status["runtimeStatus"] == "Completed" else 1
         time.sleep(0.1)
     say(f"the go-live did not finish within {WALL_LIMIT_SECONDS:.0f} s")
@@ -93,11 +112,14 @@ def progress_line(status: dict[str, Any]) -> str:
     """One line of what changed; polls rounded so that every poll is not a new line."""
     polls = status.get("polls") or 0
     step = status.get("currentStep")
-    step_status = next((s.get("status") for s in status.get("steps") or []
-                        if s.get("name") == step), None)
+    step_status = next(
+        (s.get("status") for s in status.get("steps") or [] if s.get("name") == step), None
+    )
     shown_step = f"{step} ({step_status})" if step_status else str(step)
-    return (f"phase={status.get('phase')} cpp={status.get('cppStatus')} "
-            f"step={shown_step} polls={polls - polls % 25 if polls > 25 else polls}")
+    return (
+        f"phase={status.get('phase')} cpp={status.get('cppStatus')} "
+        f"step={shown_step} polls={polls - polls % 25 if polls > 25 else polls}"
+    )
 
 
 def show_event(event: dict[str, Any]) -> None:
@@ -105,11 +127,15 @@ def show_event(event: dict[str, Any]) -> None:
     say(f"EVENT {event.get('type')} id={event.get('id')} subject={event.get('subject')}")
     condition = data.get("condition")
     if condition:
-        say(f"      needs a person: step={condition.get('step')} status={condition.get('status')}"
-            f" message={condition.get('message')!r}")
+        say(
+            f"      needs a person: step={condition.get('step')} status={condition.get('status')}"
+            f" message={condition.get('message')!r}"
+        )
     else:
-        say(f"      cppStatus={data.get('cppStatus')} polls={data.get('polls')} "
-            f"started={data.get('startedAt')} finished={data.get('finishedAt')}")
+        say(
+            f"      cppStatus={data.get('cppStatus')} polls={data.get('polls')} "
+            f"started={data.get('startedAt')} finished={data.get('finishedAt')}"
+        )
 
 
 def serve(port: int, *, virtual_time: bool) -> int:
@@ -124,8 +150,10 @@ def serve(port: int, *, virtual_time: bool) -> int:
         say("try (offer-id words choose the CPP scenario, see docs/simulators.md):")
         say(f"  curl -i -X POST {base}/api/golive/contoso/demo-offer-slow-blocked")
         say(f"  curl -s {base}/api/golive/contoso/demo-offer-slow-blocked")
-        say(f"  curl -i -X POST {base}/api/golive/contoso/demo-offer-slow-blocked/cancel "
-            "-d '{\"cancelOperation\": true}'")
+        say(
+            f"  curl -i -X POST {base}/api/golive/contoso/demo-offer-slow-blocked/cancel "
+            "-d '{\"cancelOperation\": true}'"
+        )
         say(f"  curl -s {stack.eventgrid.endpoint}   # events received")
         say("Ctrl-C stops everything.")
         stopping.wait()

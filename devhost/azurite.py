@@ -24,9 +24,7 @@ AZURITE_BIN = PROJECT_ROOT / "node_modules" / ".bin" / "azurite"
 
 # The emulator's fixed, public development account (not a secret).
 DEV_ACCOUNT = "devstoreaccount1"
-DEV_KEY = (
-    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-)
+DEV_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 _LISTENING = re.compile(r"Azurite (Blob|Queue|Table) service is successfully listening at (\S+)")
 
 
@@ -64,9 +62,22 @@ def run_azurite(startup_timeout: float = 30.0) -> Iterator[Azurite]:
     process = subprocess.Popen(
         [
             executable,
-            "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1",
-            "--blobPort", "0", "--queuePort", "0", "--tablePort", "0",
-            "--inMemoryPersistence", "--skipApiVersionCheck", "--disableTelemetry", "--loose",
+            "--blobHost",
+            "127.0.0.1",
+            "--queueHost",
+            "127.0.0.1",
+            "--tableHost",
+            "127.0.0.1",
+            "--blobPort",
+            "0",
+            "--queuePort",
+            "0",
+            "--tablePort",
+            "0",
+            "--inMemoryPersistence",
+            "--skipApiVersionCheck",
+            "--disableTelemetry",
+            "--loose",
         ],
         cwd=workdir,
         stdout=subprocess.PIPE,

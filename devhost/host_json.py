@@ -22,7 +22,7 @@ def read_host_json(app_dir: Path, environ: Mapping[str, str]) -> dict[str, Any]:
     document = loaded if isinstance(loaded, dict) else {}
     for name, value in sorted(environ.items()):
         if name.lower().startswith(OVERRIDE_PREFIX.lower()):
-            keys = [key for key in name[len(OVERRIDE_PREFIX):].split("__") if key]
+            keys = [key for key in name[len(OVERRIDE_PREFIX) :].split("__") if key]
             if keys:
                 _set(document, keys, value)
     return document

@@ -248,8 +248,7 @@ class CppClient:
                 _log.warning("CPP cancel answered with an unsafe operation location: %s", error)
         return CancelAccepted(http_status=answer.status, operation_url=operation_url)
 
-    def _running_go_live(self, publisher_id: str, offer_id: str, conflict: _Answer
-                         ) -> StartResult:
+    def _running_go_live(self, publisher_id: str, offer_id: str, conflict: _Answer) -> StartResult:
         """A 409: a go-live already runs, most often ours, accepted behind a timeout.
 
         Activities run at least once, so a repeated POST must not end the run Rejected:

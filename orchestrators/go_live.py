@@ -151,13 +151,18 @@ class GoLiveRun:
         """Record a poll's answer, announce new conditions, and say if the run ended."""
         snapshot = OperationSnapshot.from_dict(snapshot_data)
         self.state = replace(
-            self.state, polls=self.state.polls + 1, poll_failures=0, poll_refusals=0,
+            self.state,
+            polls=self.state.polls + 1,
+            poll_failures=0,
+            poll_refusals=0,
             snapshot=snapshot_data,
         )
         for condition in snapshot.attention_conditions():
             if condition.key not in self.state.announced:
                 event = events.build_action_required_event(
-                    self.summary(), condition, source=self.state.config.event_source,
+                    self.summary(),
+                    condition,
+                    source=self.state.config.event_source,
                     time=self.now(),
                 )
                 self.state = replace(
@@ -177,11 +182,14 @@ class GoLiveRun:
         """Build the one completion event; the run ends only once Event Grid accepts it."""
         summary = self.summary(finished_at=self.now(), error=ending.error)
         event = events.build_completion_event(
-            ending.event_type, summary, source=self.state.config.event_source,
-            time=self.now(), rejection=ending.rejection, reason=ending.reason,
+            ending.event_type,
+            summary,
+            source=self.state.config.event_source,
+            time=self.now(),
+            rejection=ending.rejection,
+            reason=ending.reason,
         )
-        completion = {"event": event, "outcome": ending.event_type,
-                      "since": self.now().isoformat()}
+        completion = {"event": event, "outcome": ending.event_type, "since": self.now().isoformat()}
         self.state = replace(self.state, phase=PUBLISHING, completion=completion)
         return (yield from self.deliver_completion())
 
@@ -324,28 +332,29 @@ class GoLiveRun:
             for step in (snapshot.get("steps") or [])
         ][:20]
         current = OperationSnapshot.from_dict(snapshot).current_step if snapshot else None
-        self.context.set_custom_status(_within_status_limit(
-            {
-                "phase": self.state.phase,
-                "runId": self.state.run_id,
-                "requestId": self.state.request.request_id,
-                "correlationId": self.state.request.correlation_id,
-                "operationLocation": self.state.operation_url,
-                "cppStatus": snapshot.get("status"),
-                "currentStep": (current.name or current.id) if current else None,
-                "steps": steps,
-                "polls": self.state.polls,
-                "startAttempts": self.state.start_attempts,
-                "nextPollAt": next_poll_at.isoformat() if next_poll_at else None,
-                "startedAt": self.state.started_at,
-                "deadline": self.state.deadline,
-                "execution": self.state.execution,
-                "outcome": outcome,
-                "undeliveredEvents": len(self.state.outbox) + (
-                    1 if self.state.phase == PUBLISHING else 0
-                ),
-            }
-        ))
+        self.context.set_custom_status(
+            _within_status_limit(
+                {
+                    "phase": self.state.phase,
+                    "runId": self.state.run_id,
+                    "requestId": self.state.request.request_id,
+                    "correlationId": self.state.request.correlation_id,
+                    "operationLocation": self.state.operation_url,
+                    "cppStatus": snapshot.get("status"),
+                    "currentStep": (current.name or current.id) if current else None,
+                    "steps": steps,
+                    "polls": self.state.polls,
+                    "startAttempts": self.state.start_attempts,
+                    "nextPollAt": next_poll_at.isoformat() if next_poll_at else None,
+                    "startedAt": self.state.started_at,
+                    "deadline": self.state.deadline,
+                    "execution": self.state.execution,
+                    "outcome": outcome,
+                    "undeliveredEvents": len(self.state.outbox)
+                    + (1 if self.state.phase == PUBLISHING else 0),
+                }
+            )
+        )
 
     def log_fields(self) -> dict[str, Any]:
         """Ids every activity puts on its log lines."""

@@ -31,31 +31,40 @@ async def start_go_live_http(
     """202 with the check-status payload; 409 while a go-live for the offer runs."""
     try:
         request = parse_http_request(
-            req.route_params.get("publisherId", ""), req.route_params.get("offerId", ""),
+            req.route_params.get("publisherId", ""),
+            req.route_params.get("offerId", ""),
             req.get_body(),
         )
     except InvalidRequestError as error:
         return error_response(400, "InvalidRequest", error.reason)
     decision = await start_go_live(client, request, current_settings())
-    fields = {"instanceId": decision.instance_id, "publisherId": request.publisher_id,
-              "offerId": request.offer_id, "requestId": request.request_id,
-              "correlationId": request.correlation_id, "source": "http"}
+    fields = {
+        "instanceId": decision.instance_id,
+        "publisherId": request.publisher_id,
+        "offerId": request.offer_id,
+        "requestId": request.request_id,
+        "correlationId": request.correlation_id,
+        "source": "http",
+    }
     if isinstance(decision, AlreadyRunning):
         log_event(logger, "go-live already running; nothing started", fields)
         return error_response(
-            409, "GoLiveAlreadyRunning",
+            409,
+            "GoLiveAlreadyRunning",
             "a go-live for this offer is already running; watch or cancel it",
             instanceId=decision.instance_id,
             **client.create_http_management_payload(decision.instance_id),
         )
     if isinstance(decision, DuplicateRequest):
         log_event(logger, "duplicate request id; nothing started", fields)
-        return json_response({
-            "duplicate": True,
-            "message": "this requestId was already served; no new go-live was started",
-            "instanceId": decision.instance_id,
-            **client.create_http_management_payload(decision.instance_id),
-        })
+        return json_response(
+            {
+                "duplicate": True,
+                "message": "this requestId was already served; no new go-live was started",
+                "instanceId": decision.instance_id,
+                **client.create_http_management_payload(decision.instance_id),
+            }
+        )
     log_event(logger, "go-live started", fields)
     return client.create_check_status_response(req, decision.instance_id)
 
@@ -89,15 +98,21 @@ async def cancel_go_live_http(
     phase = status.custom_status.get("phase") if isinstance(status.custom_status, dict) else None
     if status.runtime_status not in ACTIVE or phase in FINISHING:
         return error_response(
-            409, "GoLiveNotRunning", "this go-live has already ended; nothing to cancel",
-            instanceId=instance_id, runtimeStatus=status.runtime_status.value
-            if status.runtime_status else None,
+            409,
+            "GoLiveNotRunning",
+            "this go-live has already ended; nothing to cancel",
+            instanceId=instance_id,
+            runtimeStatus=status.runtime_status.value if status.runtime_status else None,
         )
     await client.raise_event(instance_id, CANCEL_EVENT, body)
     log_event(logger, "cancel requested", {"instanceId": instance_id, **body})
     return json_response(
-        {"instanceId": instance_id, "cancelRequested": True, **body,
-         **client.create_http_management_payload(instance_id)},
+        {
+            "instanceId": instance_id,
+            "cancelRequested": True,
+            **body,
+            **client.create_http_management_payload(instance_id),
+        },
         status_code=202,
     )
 

@@ -40,18 +40,26 @@ async def start_go_live_from_queue(
         log_event(logger, "invalid go-live message", {**where, "reason": reason}, logging.ERROR)
         raise InvalidGoLiveMessageError(reason) from None
     except InvalidRequestError as error:
-        log_event(logger, "invalid go-live message", {**where, "reason": error.reason},
-                  logging.ERROR)
+        log_event(
+            logger, "invalid go-live message", {**where, "reason": error.reason}, logging.ERROR
+        )
         raise InvalidGoLiveMessageError(error.reason) from None
     decision = await start_go_live(client, request, current_settings())
-    fields = {**where, "instanceId": decision.instance_id, "publisherId": request.publisher_id,
-              "offerId": request.offer_id, "requestId": request.request_id,
-              "correlationId": request.correlation_id}
+    fields = {
+        **where,
+        "instanceId": decision.instance_id,
+        "publisherId": request.publisher_id,
+        "offerId": request.offer_id,
+        "requestId": request.request_id,
+        "correlationId": request.correlation_id,
+    }
     if isinstance(decision, AlreadyRunning):
-        log_event(logger, "duplicate: go-live already running; nothing started", fields,
-                  logging.WARNING)
+        log_event(
+            logger, "duplicate: go-live already running; nothing started", fields, logging.WARNING
+        )
     elif isinstance(decision, DuplicateRequest):
-        log_event(logger, "duplicate: request id already served; nothing started", fields,
-                  logging.WARNING)
+        log_event(
+            logger, "duplicate: request id already served; nothing started", fields, logging.WARNING
+        )
     else:
         log_event(logger, "go-live started", fields)

@@ -18,15 +18,17 @@ TERMINAL = {"Completed", "Failed", "Terminated"}
 class AppDriver:
     stack: LocalStack
 
-    def start(self, publisher: str, offer: str, body: dict[str, Any] | None = None
-              ) -> requests.Response:
+    def start(
+        self, publisher: str, offer: str, body: dict[str, Any] | None = None
+    ) -> requests.Response:
         return requests.post(self.stack.go_live_url(publisher, offer), json=body, timeout=30)
 
     def status(self, publisher: str, offer: str) -> dict[str, Any] | None:
         return self.stack.status(publisher, offer)
 
-    def cancel(self, publisher: str, offer: str, body: dict[str, Any] | None = None
-               ) -> requests.Response:
+    def cancel(
+        self, publisher: str, offer: str, body: dict[str, Any] | None = None
+    ) -> requests.Response:
         url = self.stack.go_live_url(publisher, offer) + "/cancel"
         return requests.post(url, json=body, timeout=30)
 
@@ -36,8 +38,9 @@ class AppDriver:
         assert status is not None, f"no go-live for {publisher}/{offer}"
         return status
 
-    def wait_until_finished(self, publisher: str, offer: str, timeout: float = 90.0
-                            ) -> dict[str, Any]:
+    def wait_until_finished(
+        self, publisher: str, offer: str, timeout: float = 90.0
+    ) -> dict[str, Any]:
         """The status route's answer once the run is Completed, Failed or Terminated."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -47,8 +50,7 @@ class AppDriver:
             time.sleep(0.05)
         raise AssertionError(f"{publisher}/{offer} did not finish: {self.status(publisher, offer)}")
 
-    def wait_for_status(self, publisher: str, offer: str, timeout: float = 60.0
-                        ) -> dict[str, Any]:
+    def wait_for_status(self, publisher: str, offer: str, timeout: float = 60.0) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             status = self.status(publisher, offer)
@@ -62,8 +64,9 @@ class AppDriver:
         return [e for e in self.stack.eventgrid.events if e.get("subject") == subject]
 
     def completion_events(self, publisher: str, offer: str) -> list[dict[str, Any]]:
-        return [e for e in self.events_for(publisher, offer)
-                if not e["type"].endswith("ActionRequired")]
+        return [
+            e for e in self.events_for(publisher, offer) if not e["type"].endswith("ActionRequired")
+        ]
 
     def durable_status(self, instance_id: str, *, history: bool = False) -> dict[str, Any]:
         url = f"{self.stack.base_url}/runtime/webhooks/durabletask/instances/{instance_id}"

@@ -19,7 +19,11 @@ def _serve_without(env_changes: dict[str, str | None]) -> subprocess.CompletedPr
     env.update({k: v for k, v in env_changes.items() if v is not None})
     return subprocess.run(
         [sys.executable, "-m", "devhost", "serve", "--app-dir", str(PROJECT_ROOT), "--port", "0"],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60,
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -27,12 +31,24 @@ def _serve_without(env_changes: dict[str, str | None]) -> subprocess.CompletedPr
     ("changes", "named"),
     [
         ({"EVENTGRID_TOPIC_ENDPOINT": None}, "EVENTGRID_TOPIC_ENDPOINT"),
-        ({"EVENTGRID_TOPIC_ENDPOINT": "http://topic.example.com/api/events"},
-         "EVENTGRID_TOPIC_ENDPOINT"),
-        ({"EVENTGRID_TOPIC_ENDPOINT": "https://t.example.com/api/events",
-          "POLL_MAX_INTERVAL_SECONDS": "ten"}, "POLL_MAX_INTERVAL_SECONDS"),
-        ({"EVENTGRID_TOPIC_ENDPOINT": "https://t.example.com/api/events",
-          "CPP_API_BASE_URL": "http://cloudpartner.example.com"}, "CPP_API_BASE_URL"),
+        (
+            {"EVENTGRID_TOPIC_ENDPOINT": "http://topic.example.com/api/events"},
+            "EVENTGRID_TOPIC_ENDPOINT",
+        ),
+        (
+            {
+                "EVENTGRID_TOPIC_ENDPOINT": "https://t.example.com/api/events",
+                "POLL_MAX_INTERVAL_SECONDS": "ten",
+            },
+            "POLL_MAX_INTERVAL_SECONDS",
+        ),
+        (
+            {
+                "EVENTGRID_TOPIC_ENDPOINT": "https://t.example.com/api/events",
+                "CPP_API_BASE_URL": "http://cloudpartner.example.com",
+            },
+            "CPP_API_BASE_URL",
+        ),
     ],
 )
 def test_a_bad_or_missing_setting_stops_the_app_at_load_naming_itself(
@@ -47,7 +63,9 @@ def test_a_bad_or_missing_setting_stops_the_app_at_load_naming_itself(
 def test_http_routes_use_function_level_auth(stack: LocalStack) -> None:
     registry = stack.devhost.registry
     assert set(registry.http) == {
-        "start_go_live_http", "go_live_status_http", "cancel_go_live_http"
+        "start_go_live_http",
+        "go_live_status_http",
+        "cancel_go_live_http",
     }
     for spec in registry.http.values():
         assert str(spec.trigger["authLevel"]).upper() == "FUNCTION"

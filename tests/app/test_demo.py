@@ -15,7 +15,10 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 def test_demo_runs_a_three_day_go_live_to_its_completion_event() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "demo", "run"],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
@@ -23,7 +26,8 @@ def test_demo_runs_a_three_day_go_live_to_its_completion_event() -> None:
     assert any("(blocked)" in line for line in lines)
     events = [line for line in lines if line.startswith("EVENT ")]
     assert [line.split()[1] for line in events] == [
-        "Marketplace.GoLive.ActionRequired", "Marketplace.GoLive.Succeeded",
+        "Marketplace.GoLive.ActionRequired",
+        "Marketplace.GoLive.Succeeded",
     ]
     assert lines[-1].startswith("done: Completed, outcome Marketplace.GoLive.Succeeded")
     assert " 3d0" in lines[-1]  # three simulated days (and the last poll interval)

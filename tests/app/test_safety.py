@@ -38,8 +38,7 @@ def foreign_host() -> Iterator[CppSimulator]:
 def test_operation_location_on_another_origin_fails_the_run_without_sending_the_token(
     app: AppDriver, stack: LocalStack, foreign_host: CppSimulator
 ) -> None:
-    stack.cpp.add_offer("contoso", "sf-foreign",
-                        Scenario(foreign_origin=foreign_host.base_url))
+    stack.cpp.add_offer("contoso", "sf-foreign", Scenario(foreign_origin=foreign_host.base_url))
     assert app.start("contoso", "sf-foreign").status_code == 202
     status = app.wait_until_finished("contoso", "sf-foreign")
     assert status["outcome"] == events.FAILED
@@ -55,13 +54,15 @@ def test_no_token_or_key_in_logs_state_or_events(
     status = app.wait_until_finished("contoso", "sf-secrets-blocked")
     assert stack.identity.grants, "the app never asked the identity endpoint for a token"
     durable = app.durable_status(status["instanceId"], history=True)
-    everything = "\n".join([
-        *app_logs.lines,
-        json.dumps(durable),
-        json.dumps(status),
-        json.dumps(stack.eventgrid.events),
-        json.dumps([r.headers for r in stack.cpp.requests]),
-    ])
+    everything = "\n".join(
+        [
+            *app_logs.lines,
+            json.dumps(durable),
+            json.dumps(status),
+            json.dumps(stack.eventgrid.events),
+            json.dumps([r.headers for r in stack.cpp.requests]),
+        ]
+    )
     assert not SIMULATOR_TOKEN.search(everything)
     assert stack.eventgrid.key not in everything
     assert os.environ.get("IDENTITY_HEADER", "unset") not in everything
@@ -70,20 +71,33 @@ def test_no_token_or_key_in_logs_state_or_events(
 def test_events_are_published_with_managed_identity_when_no_key_is_set() -> None:
     """EVENTGRID_TOPIC_KEY unset: the publisher takes a token from the identity endpoint."""
     authority = TokenAuthority()
-    with IdentitySimulator(authority=authority) as identity, \
-            EventGridSimulator(authority=authority) as topic, \
-            mock.patch.dict(os.environ, {**identity.environment(),
-                                         "AZURE_TOKEN_CREDENTIALS": "ManagedIdentityCredential"}):
+    with (
+        IdentitySimulator(authority=authority) as identity,
+        EventGridSimulator(authority=authority) as topic,
+        mock.patch.dict(
+            os.environ,
+            {**identity.environment(), "AZURE_TOKEN_CREDENTIALS": "ManagedIdentityCredential"},
+        ),
+    ):
         publisher = EventPublisher(topic.endpoint, None, build_credential(None))
         summary = events.RunSummary(
-            publisher_id="contoso", offer_id="mi", request_id=None, correlation_id=None,
-            instance_id="golive:contoso:mi", run_id="r", operation_location=None,
-            cpp_status="completed", steps=[], error=None,
-            started_at="2026-01-01T00:00:00+00:00", finished_at="2026-01-02T00:00:00+00:00",
+            publisher_id="contoso",
+            offer_id="mi",
+            request_id=None,
+            correlation_id=None,
+            instance_id="golive:contoso:mi",
+            run_id="r",
+            operation_location=None,
+            cpp_status="completed",
+            steps=[],
+            error=None,
+            started_at="2026-01-01T00:00:00+00:00",
+            finished_at="2026-01-02T00:00:00+00:00",
             polls=3,
         )
-        event = build_completion_event(events.SUCCEEDED, summary, source="/test",
-                                       time=datetime.now(UTC))
+        event = build_completion_event(
+            events.SUCCEEDED, summary, source="/test", time=datetime.now(UTC)
+        )
         assert publisher.publish(event) == Published()
         [received] = topic.events
         validate_event(received)

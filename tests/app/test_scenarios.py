@@ -122,8 +122,9 @@ def test_history_per_execution_stays_bounded_over_a_long_go_live(
     assert len(run.durable["historyEvents"]) < HISTORY_BOUND
 
 
-def _data(runs: dict[tuple[str, str], Run], offer: str, publisher: str = PUBLISHER
-          ) -> dict[str, Any]:
+def _data(
+    runs: dict[tuple[str, str], Run], offer: str, publisher: str = PUBLISHER
+) -> dict[str, Any]:
     data: dict[str, Any] = runs[(publisher, offer)].completions[0]["data"]
     return data
 
@@ -177,8 +178,9 @@ def test_legacy_operation_location_keeps_its_dollar_signs(
     assert gets and all("$" in r.path for r in gets)
 
 
-@pytest.mark.parametrize(("offer", "seconds"), [("sc-throttled600", 600),
-                                                ("sc-throttleddate900", 900)])
+@pytest.mark.parametrize(
+    ("offer", "seconds"), [("sc-throttled600", 600), ("sc-throttleddate900", 900)]
+)
 @pytest.mark.azurite
 def test_retry_after_is_honoured(
     runs: dict[tuple[str, str], Run], offer: str, seconds: int
@@ -193,8 +195,7 @@ def test_retry_after_is_honoured(
 def test_transient_start_errors_are_retried_then_give_up(
     runs: dict[tuple[str, str], Run],
 ) -> None:
-    posts = [r for r in runs[(PUBLISHER, "sc-burst503x10_post")].cpp_requests
-             if r.method == "POST"]
+    posts = [r for r in runs[(PUBLISHER, "sc-burst503x10_post")].cpp_requests if r.method == "POST"]
     assert len(posts) == 4  # START_MAX_ATTEMPTS in the test settings
     assert "4 attempts" in _data(runs, "sc-burst503x10_post")["reason"]
 
@@ -237,8 +238,9 @@ def test_polls_start_at_a_short_interval_and_grow_to_the_cap(
 def test_a_throttled_go_live_request_waits_for_retry_after(
     runs: dict[tuple[str, str], Run],
 ) -> None:
-    posts = [r for r in runs[(PUBLISHER, "sc-throttled120_post")].cpp_requests
-             if r.method == "POST"]
+    posts = [
+        r for r in runs[(PUBLISHER, "sc-throttled120_post")].cpp_requests if r.method == "POST"
+    ]
     assert [p.status for p in posts][:1] == [429]
     assert timedelta(seconds=119) <= posts[1].time - posts[0].time < timedelta(hours=1)
 
@@ -247,9 +249,16 @@ def test_a_throttled_go_live_request_waits_for_retry_after(
 def test_activity_log_lines_carry_the_go_live_ids(
     runs: dict[tuple[str, str], Run], app_logs: Any
 ) -> None:
-    polled = [line for line in app_logs.lines
-              if "operation polled" in line and "offerId=sc-plain " in line]
+    polled = [
+        line
+        for line in app_logs.lines
+        if "operation polled" in line and "offerId=sc-plain " in line
+    ]
     assert polled
-    for field in ("instanceId=golive:contoso:sc-plain", "publisherId=contoso",
-                  "requestId=req-sc-plain", "runId="):
+    for field in (
+        "instanceId=golive:contoso:sc-plain",
+        "publisherId=contoso",
+        "requestId=req-sc-plain",
+        "runId=",
+    ):
         assert all(field in line for line in polled)

@@ -69,8 +69,10 @@ def test_second_start_while_running_is_409_and_starts_nothing(
         body = again.json()
         assert body["error"]["code"] == "GoLiveAlreadyRunning"
         assert body["instanceId"] == running["instanceId"]
-        assert body["statusQueryGetUri"].endswith(running["instanceId"].replace(":", "%3A")) \
+        assert (
+            body["statusQueryGetUri"].endswith(running["instanceId"].replace(":", "%3A"))
             or running["instanceId"] in body["statusQueryGetUri"]
+        )
     app.wait_until_finished("contoso", "st-busy")
     assert len(app.completion_events("contoso", "st-busy")) == 1
 
@@ -116,12 +118,21 @@ def test_invalid_input_is_400_with_a_json_reason_and_starts_nothing(
 
 
 def test_status_route_shows_the_go_live_and_404_when_there_is_none(app: AppDriver) -> None:
-    assert requests.get(app.stack.go_live_url("contoso", "st-never"), timeout=30
-                        ).status_code == 404
+    assert requests.get(app.stack.go_live_url("contoso", "st-never"), timeout=30).status_code == 404
     app.start("contoso", "st-status-blocked")
     status = app.wait_until_finished("contoso", "st-status-blocked")
-    for field in ("phase", "operationLocation", "cppStatus", "steps", "polls", "nextPollAt",
-                  "startedAt", "deadline", "outcome", "currentStep"):
+    for field in (
+        "phase",
+        "operationLocation",
+        "cppStatus",
+        "steps",
+        "polls",
+        "nextPollAt",
+        "startedAt",
+        "deadline",
+        "outcome",
+        "currentStep",
+    ):
         assert field in status
     assert status["phase"] == "finished"
     assert status["cppStatus"] == "completed"
@@ -153,8 +164,9 @@ def test_cancel_ends_the_run_canceled(
     with time_stands_still(stack):
         app.start("contoso", offer)
         wait_for_phase(app, "contoso", offer, "polling")
-        response = app.cancel("contoso", offer, {"cancelOperation": cancel_operation,
-                                                 "reason": "release postponed"})
+        response = app.cancel(
+            "contoso", offer, {"cancelOperation": cancel_operation, "reason": "release postponed"}
+        )
         assert response.status_code == 202
     status = app.wait_until_finished("contoso", offer)
     assert status["outcome"] == events.CANCELED
@@ -175,8 +187,12 @@ def test_cancel_of_an_unknown_go_live_is_404(app: AppDriver) -> None:
 def test_queue_message_starts_a_go_live_and_a_replay_starts_nothing(
     app: AppDriver, stack: LocalStack, app_logs: CapturedLogs
 ) -> None:
-    message = {"publisherId": "contoso", "offerId": "st-queued", "requestId": "q-1",
-               "correlationId": "corr-q"}
+    message = {
+        "publisherId": "contoso",
+        "offerId": "st-queued",
+        "requestId": "q-1",
+        "correlationId": "corr-q",
+    }
     stack.send_go_live(message)
     app.wait_for_status("contoso", "st-queued")
     first = app.wait_until_finished("contoso", "st-queued")
@@ -208,8 +224,9 @@ def test_invalid_queue_messages_end_in_poison_with_their_reason_logged(
     deadline = time.monotonic() + 90
     arrived: set[str] = set()
     while arrived != set(INVALID_MESSAGES) and time.monotonic() < deadline:
-        arrived |= {base64.b64decode(m.content).decode()
-                    for m in poison.peek_messages(max_messages=32)}
+        arrived |= {
+            base64.b64decode(m.content).decode() for m in poison.peek_messages(max_messages=32)
+        }
         time.sleep(0.25)
     assert arrived >= set(INVALID_MESSAGES), "not every invalid message reached the poison queue"
     reasons = [line for line in app_logs.lines if "invalid go-live message" in line]
@@ -245,8 +262,9 @@ def test_cancel_raised_while_a_poll_is_in_flight_is_not_lost(
     """The third poll answers slowly; the operator cancels while it is in flight."""
     offer = "st-cancel-in-flight"
     slow_third_poll = Fault.slow_answer(1.0, on="operation", times=1, after=2)
-    stack.cpp.add_offer("contoso", offer, Scenario(duration=timedelta(days=20),
-                                                   faults=(slow_third_poll,)))
+    stack.cpp.add_offer(
+        "contoso", offer, Scenario(duration=timedelta(days=20), faults=(slow_third_poll,))
+    )
     app.start("contoso", offer)
     deadline = time.monotonic() + 30
     while len(gets(app, offer)) < 3:
@@ -263,8 +281,9 @@ def test_cancel_during_start_retries_stops_them(app: AppDriver, stack: LocalStac
     with time_stands_still(stack):
         app.start("contoso", offer)
         deadline = time.monotonic() + 30
-        while (app.current("contoso", offer).get("phase") != "starting"
-               or not [r for r in app.cpp_requests("contoso", offer) if r.method == "POST"]):
+        while app.current("contoso", offer).get("phase") != "starting" or not [
+            r for r in app.cpp_requests("contoso", offer) if r.method == "POST"
+        ]:
             assert time.monotonic() < deadline
             time.sleep(0.05)
         time.sleep(0.3)  # let the orchestrator reach its backoff timer

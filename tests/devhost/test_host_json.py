@@ -9,10 +9,14 @@ from devhost.host_json import read_host_json
 
 
 def test_app_settings_override_host_json_values_case_insensitively(tmp_path: Path) -> None:
-    (tmp_path / "host.json").write_text(json.dumps(
-        {"version": "2.0", "extensions": {"queues": {"visibilityTimeout": "00:00:30",
-                                                     "batchSize": 16}}}
-    ))
+    (tmp_path / "host.json").write_text(
+        json.dumps(
+            {
+                "version": "2.0",
+                "extensions": {"queues": {"visibilityTimeout": "00:00:30", "batchSize": 16}},
+            }
+        )
+    )
     environ = {
         "AzureFunctionsJobHost__extensions__Queues__visibilityTimeout": "00:00:01",
         "AZUREFUNCTIONSJOBHOST__extensions__durableTask__hubName": "OtherHub",
