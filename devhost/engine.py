@@ -242,6 +242,11 @@ class _Episode:
         return starts + plain + retry
 
     def _allocates_retry_id(self, event: dict[str, Any]) -> bool:
+        """True for a failed attempt (its timer) or a retry timer followed by another attempt.
+
+        The timer after the last attempt allocates nothing: the SDK raises the failure and
+        the orchestrator's code runs on, scheduling like any plain event.
+        """
         retry = self._retry_for(event)
         if retry is None:
             return False
@@ -249,7 +254,8 @@ class _Episode:
         if kind in _FAILURE_EVENTS:
             return bool(retry["attempt_id"] == event["TaskScheduledId"])
         if kind == EventType.TIMER_FIRED:
-            return bool(retry["timer_id"] == event["TimerId"])
+            exhausted = retry["attempts"] >= retry["max_attempts"]
+            return bool(retry["timer_id"] == event["TimerId"]) and not exhausted
         return False
 
     def _retry_for(self, event: dict[str, Any]) -> dict[str, Any] | None:

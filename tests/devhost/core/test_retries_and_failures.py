@@ -83,6 +83,22 @@ def test_retries_side_by_side_with_plain_activities() -> None:
     run(body)
 
 
+def test_two_retries_resolving_in_one_episode_keep_their_ids_apart() -> None:
+    async def body() -> None:
+        clock = VirtualClock(EPOCH)
+        async with running("retries", clock=clock) as runtime:
+            status = await start_and_wait(runtime, "retries_resolve_together", instance_id="rt")
+            assert status["runtimeStatus"] == "Completed", status["output"]
+            # At 4 s a's last timer (a raises) and b's retry timer fire together.
+            assert status["output"] == {
+                "caught": "Activity function 'always_fails' failed: RuntimeError: no luck with a ",
+                "cleanup": "cleanup",
+            }
+            assert clock.now() == EPOCH + timedelta(seconds=4)
+
+    run(body)
+
+
 def test_sub_orchestration_with_retry() -> None:
     async def body() -> None:
         async with running("retries") as runtime:

@@ -84,3 +84,21 @@ def race_retry(context: df.DurableOrchestrationContext):
     after = yield context.call_activity("echo", "after")
     late = yield retried
     return {"winner": winner.result, "after": after, "late": late}
+
+
+@app.orchestration_trigger(context_name="context")
+def retries_resolve_together(context: df.DurableOrchestrationContext):
+    """Two retries whose timers fire in one episode: a's last one (it raises), b's next try."""
+    a = df.RetryOptions(first_retry_interval_in_milliseconds=2_000, max_number_of_attempts=2)
+    b = df.RetryOptions(first_retry_interval_in_milliseconds=4_000, max_number_of_attempts=3)
+    try:
+        yield context.task_all(
+            [
+                context.call_activity_with_retry("always_fails", a, "a"),
+                context.call_activity_with_retry("always_fails", b, "b"),
+            ]
+        )
+        return "unexpected success"
+    except Exception as exc:
+        cleanup = yield context.call_activity("echo", "cleanup")
+        return {"caught": str(exc).split("\n")[0], "cleanup": cleanup}
