@@ -279,12 +279,16 @@ class DurableRuntime:
         self._enqueue([message])
 
     async def terminate(self, instance_id: str, reason: str | None) -> None:
-        """Queue a termination; the instance ends Terminated at its next episode."""
+        """Queue a termination; the instance ends Terminated at its next episode.
+
+        Like a raised event it is for whichever execution is current when it is handled (as
+        the extension clears its execution id): an episode in flight may continue as new.
+        """
         record = self._running_record(instance_id)
         reason_json = None if reason is None else json.dumps(reason)
         message = orchestrator_message(
             record.instance_id,
-            record.execution_id,
+            None,
             self.clock.now(),
             h.execution_terminated(self.clock.now(), reason_json),
         )

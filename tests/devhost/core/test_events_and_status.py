@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 
 from devhost.clock import VirtualClock
 from devhost.runtime import DurableRuntime, InstanceNotFoundError, InstanceNotRunningError
+from tests.devhost.core.apps.gate import REPLAY_GATE
 from tests.devhost.core.helpers import EPOCH, run, running, wait_until
 
 
@@ -92,6 +94,26 @@ def test_terminate_ends_a_waiting_instance_with_the_reason() -> None:
                 await runtime.terminate(instance, "again")
             with pytest.raises(InstanceNotFoundError):
                 await runtime.terminate("nobody", "x")
+
+    run(body)
+
+
+def test_terminate_while_an_episode_continues_as_new_ends_the_next_execution() -> None:
+    async def body() -> None:
+        REPLAY_GATE.reset()
+        async with running("held") as runtime:
+            instance = await runtime.start_new("held_monitor", "held", None)
+            loop = asyncio.get_running_loop()
+            try:
+                assert await loop.run_in_executor(None, REPLAY_GATE.reached.wait, 20)
+                # The episode in flight ends in continue_as_new: a new execution id.
+                await runtime.terminate(instance, "stop the monitor")
+            finally:
+                REPLAY_GATE.opened.set()
+            status = await runtime.wait_for(instance, 20)
+            assert status["runtimeStatus"] == "Terminated"
+            assert status["output"] == "stop the monitor"
+            assert status["input"] == "continued"
 
     run(body)
 

@@ -1,0 +1,27 @@
+"""A gate that holds an orchestrator mid-replay so a test can act while an episode is in flight."""
+
+from __future__ import annotations
+
+import threading
+
+
+class ReplayGate:
+    """Set up by a test (`reset`), passed by the orchestrator, opened by the test."""
+
+    def __init__(self) -> None:
+        self.reached = threading.Event()
+        self.opened = threading.Event()
+
+    def reset(self) -> None:
+        self.reached.clear()
+        self.opened.clear()
+
+    def pass_through(self) -> None:
+        """Wait for the test; only off the loop's thread (a long history replays there)."""
+        if threading.current_thread() is threading.main_thread():
+            raise RuntimeError("the gate was reached on the event loop's thread")
+        self.reached.set()
+        self.opened.wait(30)
+
+
+REPLAY_GATE = ReplayGate()
