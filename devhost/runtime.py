@@ -768,7 +768,11 @@ class DurableRuntime:
             self._loop.call_soon(self._flush)
 
     def _flush(self) -> None:
-        """Write the whole group in one transaction, then publish it, in order."""
+        """Write the whole group in one transaction, then publish it, in order.
+
+        The dispatcher is woken at the end: a pending group kept the runtime busy, so the
+        virtual clock may jump now even when nothing new was published.
+        """
         batch, self._batch = self._batch, []
         if not batch or self._store is None:
             return
@@ -789,6 +793,7 @@ class DurableRuntime:
         for _, _, done in batch:
             if done is not None and not done.done():
                 done.set_result(None)
+        self._poke()
 
     def _assign_ids(self, messages: list[Message]) -> None:
         for message in messages:

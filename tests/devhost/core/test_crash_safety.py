@@ -8,12 +8,14 @@ import os
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from devhost.clock import VirtualClock, WallClock
 from devhost.runtime import DurableRuntime
+from tests.devhost.core.apps.gate import ACTIVITY_GATE
 from tests.devhost.core.crash_child import STEPS
-from tests.devhost.core.helpers import EPOCH, run, running, start_and_wait
+from tests.devhost.core.helpers import EPOCH, run, running, start_and_wait, wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
 INSTANCES = 6
@@ -147,6 +149,40 @@ def test_virtual_clock_resumes_from_the_time_recorded_in_the_file(tmp_path: Path
             status = runtime.get_status("m", show_history=True)
             assert status is not None and status["runtimeStatus"] == "Completed"
             assert status["historyEvents"][-1]["EventType"] == "ExecutionCompleted"
+
+    run(first)
+    run(reopened)
+
+
+def test_restart_in_virtual_time_with_leftover_work_still_jumps_the_clock(tmp_path: Path) -> None:
+    """A stale activity work item is discarded on restart; the clock then jumps to the timer."""
+    state = tmp_path / "state.db"
+
+    def status_of(runtime: DurableRuntime, instance_id: str) -> str:
+        return (runtime.get_status(instance_id) or {}).get("runtimeStatus", "")
+
+    async def first() -> None:
+        ACTIVITY_GATE.reset()
+        try:
+            async with running("held", clock=VirtualClock(EPOCH), state_path=state) as runtime:
+                await runtime.start_new("held_activity", "stale", None)
+                loop = asyncio.get_running_loop()
+                assert await loop.run_in_executor(None, ACTIVITY_GATE.reached.wait, 20)
+                await runtime.terminate("stale", "leave the activity's work item behind")
+                await wait_until(lambda: status_of(runtime, "stale") == "Terminated")
+                # While the activity runs the clock cannot jump to the sleeper's timer.
+                await runtime.start_new("sleeper", "sleeper", None)
+                await wait_until(lambda: status_of(runtime, "sleeper") == "Running")
+        finally:
+            ACTIVITY_GATE.opened.set()  # after the stop: the abandoned activity never commits
+
+    async def reopened() -> None:
+        clock = VirtualClock(EPOCH)
+        async with running("held", clock=clock, state_path=state) as runtime:
+            status = await runtime.wait_for("sleeper", 10)
+            assert status["runtimeStatus"] == "Completed"
+            assert status["output"] == "woke"
+            assert clock.now() == EPOCH + timedelta(hours=1)
 
     run(first)
     run(reopened)

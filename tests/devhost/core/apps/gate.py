@@ -1,12 +1,12 @@
-"""A gate that holds an orchestrator mid-replay so a test can act while an episode is in flight."""
+"""Gates that hold app code mid-run so that a test can act while it is in flight."""
 
 from __future__ import annotations
 
 import threading
 
 
-class ReplayGate:
-    """Set up by a test (`reset`), passed by the orchestrator, opened by the test."""
+class Gate:
+    """Set up by a test (`reset`), passed by app code, opened by the test."""
 
     def __init__(self) -> None:
         self.reached = threading.Event()
@@ -17,11 +17,12 @@ class ReplayGate:
         self.opened.clear()
 
     def pass_through(self) -> None:
-        """Wait for the test; only off the loop's thread (a long history replays there)."""
+        """Wait for the test; only off the loop's thread (a long replay, a sync activity)."""
         if threading.current_thread() is threading.main_thread():
             raise RuntimeError("the gate was reached on the event loop's thread")
         self.reached.set()
         self.opened.wait(30)
 
 
-REPLAY_GATE = ReplayGate()
+REPLAY_GATE = Gate()  # an orchestrator episode
+ACTIVITY_GATE = Gate()  # an activity

@@ -1,8 +1,10 @@
 """Orchestrators that a test holds mid-replay (see ../gate.py) to act while they run."""
 
+from datetime import timedelta
+
 import azure.durable_functions as df
 
-from tests.devhost.core.apps.gate import REPLAY_GATE
+from tests.devhost.core.apps.gate import ACTIVITY_GATE, REPLAY_GATE
 
 app = df.DFApp()
 
@@ -27,3 +29,23 @@ def held_monitor(context: df.DurableOrchestrationContext):
 @app.activity_trigger(input_name="n")
 def count(n: int) -> int:
     return n
+
+
+@app.orchestration_trigger(context_name="context")
+def held_activity(context: df.DurableOrchestrationContext):
+    """Runs one activity that the test holds at the gate."""
+    result = yield context.call_activity("gated", "work")
+    return result
+
+
+@app.orchestration_trigger(context_name="context")
+def sleeper(context: df.DurableOrchestrationContext):
+    """Sleeps one hour on a durable timer."""
+    yield context.create_timer(context.current_utc_datetime + timedelta(hours=1))
+    return "woke"
+
+
+@app.activity_trigger(input_name="value")
+def gated(value: str) -> str:
+    ACTIVITY_GATE.pass_through()
+    return value
