@@ -3,8 +3,9 @@
 The host hands an activity its input as JSON text; the worker's ActivityTriggerConverter
 decodes it with `df_loads` (falling back to the raw string when it is not JSON) and encodes
 the return value with `df_dumps`. We call that converter itself, so payloads round-trip
-exactly as in Azure. A raised exception becomes a TaskFailed whose reason reads
-"Activity function 'X' failed: <type>: <message>" (FACTS.md §2).
+exactly as in Azure. Like any function, an activity may also have a durable client binding
+(its JSON) and a `context` parameter. A raised exception becomes a TaskFailed whose reason
+reads "Activity function 'X' failed: <type>: <message>" (FACTS.md §2).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from azure.functions import meta
 from azure.functions.durable_functions import ActivityTriggerConverter
 
+from devhost.invocation import CONTEXT_PARAMETER, InvocationContext, wants_context
 from devhost.registry import FunctionSpec
 
 
@@ -28,6 +30,31 @@ class ActivityResult:
     result_json: str | None = None
     reason: str = ""
     details: str = ""
+
+
+@dataclass(frozen=True)
+class ActivityCall:
+    """One invocation: the activity, its input as JSON text, and what else it may bind."""
+
+    spec: FunctionSpec
+    input_json: str | None
+    client_json: str | None  # the durable client binding JSON, when a host serves its API
+    function_directory: str
+
+    def arguments(self) -> dict[str, Any]:
+        """The keyword arguments the worker passes: input, durable client, `context`."""
+        spec = self.spec
+        kwargs: dict[str, Any] = {spec.trigger_arg: decode_input(self.input_json)}
+        if spec.durable_client_arg:
+            if self.client_json is None:
+                raise RuntimeError(
+                    f"activity '{spec.name}' has a durable client binding, but this runtime "
+                    "serves no durable HTTP API (run it in a DevHost)"
+                )
+            kwargs[spec.durable_client_arg] = self.client_json
+        if wants_context(spec.user_function) and CONTEXT_PARAMETER not in kwargs:
+            kwargs[CONTEXT_PARAMETER] = InvocationContext(spec.name, self.function_directory)
+        return kwargs
 
 
 def decode_input(input_json: str | None) -> Any:
@@ -51,22 +78,22 @@ def unknown_activity(name: str) -> ActivityResult:
     return ActivityResult(False, reason=reason)
 
 
-def run_sync(spec: FunctionSpec, input_json: str | None) -> ActivityResult:
+def run_sync(call: ActivityCall) -> ActivityResult:
     """Run a plain (def) activity; called in a worker thread."""
     try:
-        value = spec.user_function(**{spec.trigger_arg: decode_input(input_json)})
+        value = call.spec.user_function(**call.arguments())
         return ActivityResult(True, result_json=encode_result(value))
     except Exception as exc:
-        return failed(spec.name, exc)
+        return failed(call.spec.name, exc)
 
 
-async def run_async(spec: FunctionSpec, input_json: str | None) -> ActivityResult:
+async def run_async(call: ActivityCall) -> ActivityResult:
     """Run an `async def` activity on the runtime's loop."""
     try:
-        value = await spec.user_function(**{spec.trigger_arg: decode_input(input_json)})
+        value = await call.spec.user_function(**call.arguments())
         return ActivityResult(True, result_json=encode_result(value))
     except Exception as exc:
-        return failed(spec.name, exc)
+        return failed(call.spec.name, exc)
 
 
 def failed(name: str, exc: BaseException) -> ActivityResult:

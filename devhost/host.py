@@ -58,7 +58,11 @@ class DevHost:
         self.clock = clock
         self.task_hub = task_hub_name(registry.host_json)
         self.runtime = DurableRuntime(
-            registry, clock=clock, state_path=state_path, task_hub=self.task_hub
+            registry,
+            clock=clock,
+            state_path=state_path,
+            task_hub=self.task_hub,
+            client_binding=self.client_binding,
         )
         self._environ = environ if environ is not None else os.environ
         self._invoker = FunctionInvoker(str(registry.app_dir), _thread_count(self._environ))

@@ -98,8 +98,12 @@ class DurableRuntime:
         state_path: Path | None = None,
         task_hub: str = "TestHubName",
         activity_workers: int = 16,
+        client_binding: Callable[[], str] | None = None,
     ) -> None:
+        """`client_binding` gives the durable client binding JSON for activities that bind
+        one; only a host serving the durable HTTP API (DevHost) can give it."""
         self.registry = registry
+        self.client_binding = client_binding
         self.clock = clock
         self.state_path = state_path
         self.task_hub = task_hub
@@ -662,13 +666,15 @@ class DurableRuntime:
             spec = self.registry.find_activity(name)
             if spec is None:
                 result = activity_runner.unknown_activity(name)
-            elif spec.is_async:
-                result = await activity_runner.run_async(spec, input_json)
             else:
-                assert self._loop is not None
-                result = await self._loop.run_in_executor(
-                    self._activity_pool, activity_runner.run_sync, spec, input_json
-                )
+                call = self._activity_call(spec, input_json)
+                if spec.is_async:
+                    result = await activity_runner.run_async(call)
+                else:
+                    assert self._loop is not None
+                    result = await self._loop.run_in_executor(
+                        self._activity_pool, activity_runner.run_sync, call
+                    )
             if not self._stopping:
                 await self._commit_activity(message, result)
         except Exception:
@@ -680,6 +686,15 @@ class DurableRuntime:
         finally:
             self._activities_running -= 1
             self._poke()
+
+    def _activity_call(
+        self, spec: FunctionSpec, input_json: str | None
+    ) -> activity_runner.ActivityCall:
+        client_json = None
+        if spec.durable_client_arg and self.client_binding is not None:
+            client_json = self.client_binding()
+        directory = str(self.registry.app_dir)
+        return activity_runner.ActivityCall(spec, input_json, client_json, directory)
 
     async def _commit_activity(
         self, message: Message, result: activity_runner.ActivityResult

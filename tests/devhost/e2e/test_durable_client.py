@@ -40,6 +40,16 @@ def test_function_chaining_through_the_status_url(devhost: RunningDevhost) -> No
     ]
 
 
+def test_an_activity_with_a_durable_client_binding_uses_it(devhost: RunningDevhost) -> None:
+    links = start(devhost.base_url, "start_through_an_activity", ["Lima"])
+    final = follow(links["statusQueryGetUri"])
+    assert final["runtimeStatus"] == "Completed", final["output"]
+    assert final["output"]["function_name"] == "start_chain"  # its `context` argument
+    started = final["output"]["instance_id"]
+    chained = follow(f"{devhost.base_url}{WEBHOOKS}/instances/{started}")
+    assert chained["output"] == ["Hello Lima!", "HELLO LIMA!"]
+
+
 def test_check_status_payload_points_at_devhost(devhost: RunningDevhost) -> None:
     links = start(devhost.base_url, "chain", ["Oslo"])
     instance = f"{devhost.base_url}{WEBHOOKS}/instances/{links['id']}"

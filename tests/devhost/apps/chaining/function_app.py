@@ -42,6 +42,22 @@ async def shout(text: str) -> str:
 
 
 @app.orchestration_trigger(context_name="context")
+def start_through_an_activity(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
+    """An activity with a durable client binding starts another orchestration."""
+    started = yield context.call_activity("start_chain", context.get_input())
+    return started
+
+
+@app.activity_trigger(input_name="cities")
+@app.durable_client_input(client_name="client")
+async def start_chain(
+    cities: list[str], client: df.DurableOrchestrationClient, context: func.Context
+) -> dict[str, str]:
+    instance_id = await client.start_new("chain", None, cities)
+    return {"instance_id": instance_id, "function_name": context.function_name}
+
+
+@app.orchestration_trigger(context_name="context")
 def wait_for_go(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
     """Waits (forever, if need be) for an event named 'go' and returns its data."""
     data = yield context.wait_for_external_event("go")
