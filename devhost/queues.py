@@ -251,9 +251,10 @@ class QueueListener:
             arguments: dict[str, Any] = {self.spec.trigger_arg: to_queue_message(message, body)}
             if self.spec.durable_client_arg:
                 arguments[self.spec.durable_client_arg] = self._client_binding()
-            renewer = asyncio.create_task(lease.keep_alive())
+            lease.start_renewing()
             try:
                 await self._invoker.invoke(self.spec, arguments)
+                succeeded = True
             except Exception:
                 log.exception(
                     "queue %s: function %s failed on message %s (try %s of %s)",
@@ -263,11 +264,12 @@ class QueueListener:
                     message.dequeue_count,
                     self._settings.max_dequeue_count,
                 )
-                await _stop_task(renewer)
+                succeeded = False
+            finally:
+                await lease.stop_renewing()
+            if not succeeded:
                 await self._after_failure(lease)
                 return
-            finally:
-                await _stop_task(renewer)
             await lease.delete()
             log.info(
                 "queue %s: function %s handled message %s",
@@ -297,17 +299,40 @@ class QueueListener:
 
 
 class _Lease:
-    """Keeps a fetched message invisible while it is handled; tracks its pop receipt."""
+    """Keeps a fetched message invisible while it is handled; tracks its pop receipt.
+
+    Renewal runs every third of the lease, so one failed renewal is survived; a failure is
+    logged, never raised (the message must still be settled). It is stopped by a flag, never
+    cancelled: an update in flight must finish, or its new pop receipt would be lost and the
+    delete refused, so a message that succeeded would be delivered again.
+    """
 
     def __init__(self, queue: QueueClient, message: QueueMessage) -> None:
         self._queue = queue
         self.message = message
         self._pop_receipt = message.pop_receipt
+        self._done = asyncio.Event()
+        self._renewer: asyncio.Task[None] | None = None
 
-    async def keep_alive(self) -> None:
+    def start_renewing(self) -> None:
+        self._renewer = asyncio.create_task(self._keep_alive())
+
+    async def stop_renewing(self) -> None:
+        """Stop renewing once any update in flight has finished."""
+        self._done.set()
+        if self._renewer is not None:
+            await self._renewer
+
+    async def _keep_alive(self) -> None:
         while True:
-            await asyncio.sleep(LEASE_SECONDS / 2)
-            await self._update(LEASE_SECONDS)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._done.wait(), LEASE_SECONDS / 3)
+            if self._done.is_set():
+                return
+            try:
+                await self._update(LEASE_SECONDS)
+            except Exception as exc:  # the next renewal may succeed; the lease is still ours
+                log.warning("message %s: lease renewal failed: %s", self.message.id, exc)
 
     async def release(self, visibility_timeout: float) -> None:
         """Make the message visible again after `visibility_timeout` seconds."""

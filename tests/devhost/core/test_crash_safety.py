@@ -13,9 +13,9 @@ from pathlib import Path
 
 from devhost.clock import VirtualClock, WallClock
 from devhost.runtime import DurableRuntime
-from tests.devhost.core.apps.gate import ACTIVITY_GATE
 from tests.devhost.core.crash_child import STEPS
 from tests.devhost.core.helpers import EPOCH, run, running, start_and_wait, wait_until
+from tests.devhost.gate import ACTIVITY_GATE
 
 ROOT = Path(__file__).resolve().parents[3]
 INSTANCES = 6

@@ -10,8 +10,8 @@ import pytest
 
 from devhost.clock import VirtualClock
 from devhost.runtime import DurableRuntime, InstanceNotFoundError, InstanceNotRunningError
-from tests.devhost.core.apps.gate import REPLAY_GATE
 from tests.devhost.core.helpers import EPOCH, run, running, wait_until
+from tests.devhost.gate import REPLAY_GATE
 
 
 def _status(runtime: DurableRuntime, instance_id: str) -> dict[str, Any]:

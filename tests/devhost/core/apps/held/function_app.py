@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import azure.durable_functions as df
 
-from tests.devhost.core.apps.gate import ACTIVITY_GATE, REPLAY_GATE
+from tests.devhost.gate import ACTIVITY_GATE, REPLAY_GATE
 
 app = df.DFApp()
 
