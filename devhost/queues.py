@@ -3,7 +3,8 @@
 Per queue trigger: the connection is the app setting the binding names (default
 `AzureWebJobsStorage`, also tried with the `AzureWebJobs` prefix as the host does) holding a
 connection string; `%name%` in the queue name is resolved from the settings. The queue and
-`<queue>-poison` are created when missing. host.json `extensions.queues` is honoured:
+`<queue>-poison` are created when missing: at start, and again whenever a call finds one
+gone (an in-memory Azurite that restarted). host.json `extensions.queues` is honoured:
 
 - messageEncoding `base64` (default) or `none`. A message that is not valid base64 when
   base64 is expected goes straight to the poison queue.
@@ -27,12 +28,12 @@ import binascii
 import contextlib
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import azure.functions as func
-from azure.core.exceptions import ResourceExistsError
+from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.functions.queue import QueueMessage as WorkerQueueMessage
 from azure.storage.queue import QueueMessage
 from azure.storage.queue.aio import QueueClient
@@ -42,6 +43,7 @@ from devhost.registry import FunctionSpec
 from devhost.runtime import DurableRuntime
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DEFAULT_CONNECTION = "AzureWebJobsStorage"
 POISON_SUFFIX = "-poison"
@@ -215,12 +217,15 @@ class QueueListener:
         await self._poison.close()
 
     async def _fetch(self, count: int) -> list[QueueMessage]:
-        pages = self._queue.receive_messages(
-            messages_per_page=count, visibility_timeout=LEASE_SECONDS
-        ).by_page()
-        async for page in pages:
-            return [message async for message in page]
-        return []
+        async def receive() -> list[QueueMessage]:
+            pages = self._queue.receive_messages(
+                messages_per_page=count, visibility_timeout=LEASE_SECONDS
+            ).by_page()
+            async for page in pages:
+                return [message async for message in page]
+            return []
+
+        return await _recreating(self._queue, receive)
 
     async def _wait_for_capacity(self) -> None:
         while len(self._running) > self._settings.new_batch_threshold and self._running:
@@ -286,7 +291,7 @@ class QueueListener:
 
     async def _to_poison(self, lease: _Lease, reason: str) -> None:
         """Copy the original message text to `<queue>-poison`, then delete the message."""
-        await self._poison.send_message(lease.message.content)
+        await _recreating(self._poison, lambda: self._poison.send_message(lease.message.content))
         await lease.delete()
         log.warning(
             "queue %s: message %s moved to %s%s (%s)",
@@ -346,6 +351,19 @@ class _Lease:
             self.message.id, pop_receipt=self._pop_receipt, visibility_timeout=seconds
         )
         self._pop_receipt = updated.pop_receipt
+
+
+async def _recreating(queue: QueueClient, call: Callable[[], Awaitable[T]]) -> T:
+    """Make the call; if the queue is gone, create it and make the call once more."""
+    try:
+        return await call()
+    except ResourceNotFoundError as exc:
+        if getattr(exc, "error_code", None) != "QueueNotFound":
+            raise
+    log.warning("queue %s was missing: creating it again", queue.queue_name)
+    with contextlib.suppress(ResourceExistsError):
+        await queue.create_queue()
+    return await call()
 
 
 async def _stop_task(task: asyncio.Task[None]) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import requests
-from azure.storage.queue import QueueClient, TextBase64EncodePolicy
+from azure.storage.queue import QueueClient, QueueServiceClient, TextBase64EncodePolicy
 
 from devhost.azurite import Azurite
 from devhost.testing import RunningDevhost, run_devhost
@@ -40,6 +40,10 @@ def _queue(azurite: Azurite, name: str, *, base64: bool = True) -> QueueClient:
     return QueueClient.from_connection_string(
         azurite.connection_string, name, message_encode_policy=policy
     )
+
+
+def _service(azurite: Azurite) -> QueueServiceClient:
+    return QueueServiceClient.from_connection_string(azurite.connection_string)
 
 
 def _seen(devhost: RunningDevhost) -> list[dict[str, Any]]:
@@ -112,3 +116,25 @@ def test_message_that_is_not_base64_goes_straight_to_poison(
     eventually(lambda: len(_poison_texts(azurite, bad)) > before, what="poisoned raw message")
     assert "this is not base64!" in _poison_texts(azurite, bad)
     assert all(s["body"] != "this is not base64!" for s in _seen(devhost))
+
+
+def test_queues_deleted_under_a_running_devhost_are_created_again(
+    devhost: RunningDevhost, azurite: Azurite, queues: dict[str, str]
+) -> None:
+    """As after an in-memory Azurite restart: polling and poison moves recreate their queue."""
+    orders, bad = queues["ORDERS_QUEUE"], queues["BAD_QUEUE"]
+    _queue(azurite, orders).delete_queue()
+    _queue(azurite, f"{bad}-poison").delete_queue()
+
+    def exists(name: str) -> bool:
+        return any(q.name == name for q in _service(azurite).list_queues(name_starts_with=name))
+
+    eventually(lambda: exists(orders), 30, "the polled queue to be created again")
+    _queue(azurite, orders).send_message(json.dumps({"order_id": 43, "items": []}))
+    status_url = f"{devhost.base_url}/runtime/webhooks/durabletask/instances/order-43"
+    eventually(lambda: requests.get(status_url, timeout=10).status_code != 404, 30, "order-43")
+    assert follow(status_url)["output"]["total"] == 0
+    _queue(azurite, bad, base64=False).send_message("poison after a restart")
+    eventually(lambda: exists(f"{bad}-poison"), 30, "the poison queue to be created again")
+    texts = eventually(lambda: _poison_texts(azurite, bad), 30, "the poisoned message")
+    assert texts == ["poison after a restart"]
