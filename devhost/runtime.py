@@ -56,9 +56,15 @@ log = logging.getLogger("devhost.runtime")
 
 _Write = Callable[[Transaction], bool]  # writes a change; False: nothing to publish
 _Publish = Callable[[], None]  # makes a committed change visible in memory
+_Pending = tuple[_Write, _Publish | None, "asyncio.Future[None] | None"]  # a queued change
 
+_WRITE_RETRY_SECONDS = 1.0  # a refused state write is tried again after this pause
 _MAX_EPISODES_IN_FLIGHT = 8  # queued for the single replay thread; keeps it busy
 _INLINE_REPLAY_EVENTS = 200  # shorter histories replay on the loop itself (~100 µs/event)
+
+
+class _NotWrittenError(Exception):
+    """A group commit failed: nothing of it was written, the changes may be tried again."""
 
 
 class InstanceExistsError(Exception):
@@ -122,7 +128,7 @@ class DurableRuntime:
         self._activities_running = 0
         self._holds = 0
         self._next_message_id = 1
-        self._batch: list[tuple[_Write, _Publish | None, asyncio.Future[None] | None]] = []
+        self._batch: list[_Pending] = []
         self._last_flush_share = 0.0  # seconds of the last group commit, per change
         self._tasks: set[asyncio.Task[None]] = set()
         self._waiters: dict[str, list[asyncio.Future[None]]] = {}
@@ -769,11 +775,21 @@ class DurableRuntime:
 
         State changes made in the same loop iteration (hundreds, with 500 instances in
         flight) share one transaction; nothing is visible or dispatched before it commits.
+        If the store refuses the write (a locked or failing state file), it is tried again
+        until written or the runtime stops: the work stays in flight meanwhile, so its
+        messages are not lost from memory and the virtual clock does not jump.
         """
         assert self._loop is not None
-        done = self._loop.create_future()
-        self._queue_commit(write, publish, done)
-        await done
+        while True:
+            done = self._loop.create_future()
+            self._queue_commit(write, publish, done)
+            try:
+                await done
+                return
+            except _NotWrittenError:
+                if self._stopping:
+                    raise
+                await asyncio.sleep(_WRITE_RETRY_SECONDS)
 
     def _queue_commit(
         self, write: _Write, publish: _Publish | None, done: asyncio.Future[None] | None
@@ -792,18 +808,22 @@ class DurableRuntime:
         if not batch or self._store is None:
             return
         started = time.perf_counter()
-        try:
-            with self._lock:
+        with self._lock:
+            try:
                 with self._store.transaction() as tx:
                     applied = [write(tx) for write, _, _ in batch]
+            except Exception as exc:
+                log.warning("devhost could not write its state (will retry): %s", exc)
+                _fail_all(batch, _NotWrittenError(str(exc)))
+                self._poke()
+                return
+            try:
                 for (_, publish, _), ok in zip(batch, applied, strict=True):
                     if ok and publish is not None:
                         publish()
-        except Exception as exc:
-            for _, _, done in batch:
-                if done is not None and not done.done():
-                    done.set_exception(exc)
-            raise
+            except Exception as exc:  # a devhost bug: the waiters must not hang
+                _fail_all(batch, exc)
+                raise
         self._last_flush_share = (time.perf_counter() - started) / len(batch)
         for _, _, done in batch:
             if done is not None and not done.done():
@@ -850,6 +870,12 @@ class DurableRuntime:
             wake.set()
         else:
             loop.call_soon_threadsafe(wake.set)
+
+
+def _fail_all(batch: list[_Pending], error: Exception) -> None:
+    for _, _, done in batch:
+        if done is not None and not done.done():
+            done.set_exception(error)
 
 
 def _played(event: dict[str, Any]) -> str:

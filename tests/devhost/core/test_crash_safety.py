@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+
+import pytest
 
 from devhost.clock import VirtualClock, WallClock
 from devhost.runtime import DurableRuntime
@@ -186,6 +189,43 @@ def test_restart_in_virtual_time_with_leftover_work_still_jumps_the_clock(tmp_pa
 
     run(first)
     run(reopened)
+
+
+def test_refused_state_writes_are_tried_again_and_nothing_is_lost(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """While the state file refuses writes, a fired timer and an activity result wait."""
+    state = tmp_path / "state.db"
+    refuse = (
+        "CREATE TRIGGER refuse_{0} BEFORE INSERT ON {0} "
+        "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+    )
+
+    async def body() -> None:
+        ACTIVITY_GATE.reset()
+        clock = VirtualClock(EPOCH)
+        async with running("held", clock=clock, state_path=state) as runtime:
+            other_writer = sqlite3.connect(state, isolation_level=None)
+            try:
+                with runtime.hold():  # the clock stays still while the stage is set
+                    await runtime.start_new("sleeper", "sleeper", None)
+                    await runtime.start_new("held_activity", "worker", None)
+                    loop = asyncio.get_running_loop()
+                    assert await loop.run_in_executor(None, ACTIVITY_GATE.reached.wait, 20)
+                    for table in ("history", "messages"):
+                        other_writer.execute(refuse.format(table))
+                    clock.advance_to(EPOCH + timedelta(hours=1))  # the sleeper's timer is due
+                    ACTIVITY_GATE.opened.set()
+                await wait_until(lambda: caplog.text.count("refused by the test") >= 2, 20)
+                for table in ("history", "messages"):
+                    other_writer.execute(f"DROP TRIGGER refuse_{table}")
+            finally:
+                other_writer.close()
+            for instance_id, output in (("sleeper", "woke"), ("worker", "work")):
+                status = await runtime.wait_for(instance_id, 10)
+                assert (status["runtimeStatus"], status["output"]) == ("Completed", output)
+
+    run(body)
 
 
 def _done_steps(runtime: DurableRuntime, instance_id: str) -> bool:
