@@ -16,8 +16,10 @@ gone (an in-memory Azurite that restarted). host.json `extensions.queues` is hon
   `<queue>-poison` and the message is deleted. A message fetched with a dequeue count
   above it (left over by a crash) goes to poison without running.
 
-While a message is handled the message stays leased (invisible, renewed) and the durable
-runtime is held, so virtual time does not jump under a running queue function.
+While a message is handled the message stays leased (invisible, renewed). Virtual time does
+not jump past queue work: a fetch in flight and every fetched message hold the durable
+runtime until handled, and before each jump the runtime has every listener poll once (an
+idle probe), so a message already waiting in a queue is handled before the clock moves.
 """
 
 from __future__ import annotations
@@ -172,6 +174,7 @@ class QueueListener:
         self._running: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
         self._poller: asyncio.Task[None] | None = None
+        self._remove_probe: Callable[[], None] | None = None
 
     async def prepare(self) -> None:
         """Create the queue and its poison queue when missing."""
@@ -183,29 +186,47 @@ class QueueListener:
         """Poll until stopped: fetch a batch, run it, back off while the queue is empty."""
         interval = MIN_POLLING_INTERVAL
         while not self._stopping.is_set():
-            try:
-                batch = await self._fetch(self._settings.batch_size)
-            except Exception as exc:  # Azurite restarting, network blip: keep polling
-                log.warning("queue %s: fetch failed: %s", self.queue_name, exc)
-                batch = []
-            if batch:
+            if await self.poll_once():
                 interval = MIN_POLLING_INTERVAL
-                for message in batch:
-                    task = asyncio.create_task(self._handle_safely(message))
-                    self._running.add(task)
-                    task.add_done_callback(self._running.discard)
                 await self._wait_for_capacity()
                 continue
             await self._sleep(interval)
             interval = min(interval * 2, self._settings.max_polling_interval)
 
+    async def poll_once(self) -> bool:
+        """Fetch a batch and start handling it; whether there was any message.
+
+        Also the runtime's idle probe. The fetch holds the runtime, and each message is
+        held from the moment it arrives, so virtual time cannot jump in between.
+        """
+        try:
+            with self._runtime.hold():
+                batch = await self._fetch(self._settings.batch_size)
+                for message in batch:
+                    self._start_handling(message)
+        except Exception as exc:  # Azurite restarting, network blip: keep polling
+            log.warning("queue %s: fetch failed: %s", self.queue_name, exc)
+            return False
+        return bool(batch)
+
+    def _start_handling(self, message: QueueMessage) -> None:
+        held = contextlib.ExitStack()
+        held.enter_context(self._runtime.hold())
+        task = asyncio.create_task(self._handle_safely(message))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+        task.add_done_callback(lambda _: held.close())
+
     def start(self) -> None:
-        """Begin polling on the running loop."""
+        """Begin polling on the running loop (and before each virtual-time jump)."""
         self._poller = asyncio.create_task(self.run(), name=f"poll {self.queue_name}")
+        self._remove_probe = self._runtime.add_idle_probe(self.poll_once)
 
     async def stop(self, grace: float = 10.0) -> None:
         """Stop polling; let running functions finish within `grace` seconds, then cancel."""
         self._stopping.set()
+        if self._remove_probe is not None:
+            self._remove_probe()
         if self._poller is not None:
             await _stop_task(self._poller)
         if self._running:
@@ -243,45 +264,44 @@ class QueueListener:
 
     async def _handle(self, message: QueueMessage) -> None:
         """One message: poison checks, invoke with a renewed lease, then delete or release."""
-        with self._runtime.hold():
-            lease = _Lease(self._queue, message)
-            if message.dequeue_count and message.dequeue_count > self._settings.max_dequeue_count:
-                await self._to_poison(lease, "dequeue count already above maxDequeueCount")
-                return
-            try:
-                body = decode_body(message.content, self._settings.message_encoding)
-            except ValueError as exc:
-                await self._to_poison(lease, str(exc))
-                return
-            arguments: dict[str, Any] = {self.spec.trigger_arg: to_queue_message(message, body)}
-            if self.spec.durable_client_arg:
-                arguments[self.spec.durable_client_arg] = self._client_binding()
-            lease.start_renewing()
-            try:
-                await self._invoker.invoke(self.spec, arguments)
-                succeeded = True
-            except Exception:
-                log.exception(
-                    "queue %s: function %s failed on message %s (try %s of %s)",
-                    self.queue_name,
-                    self.spec.name,
-                    message.id,
-                    message.dequeue_count,
-                    self._settings.max_dequeue_count,
-                )
-                succeeded = False
-            finally:
-                await lease.stop_renewing()
-            if not succeeded:
-                await self._after_failure(lease)
-                return
-            await lease.delete()
-            log.info(
-                "queue %s: function %s handled message %s",
+        lease = _Lease(self._queue, message)
+        if message.dequeue_count and message.dequeue_count > self._settings.max_dequeue_count:
+            await self._to_poison(lease, "dequeue count already above maxDequeueCount")
+            return
+        try:
+            body = decode_body(message.content, self._settings.message_encoding)
+        except ValueError as exc:
+            await self._to_poison(lease, str(exc))
+            return
+        arguments: dict[str, Any] = {self.spec.trigger_arg: to_queue_message(message, body)}
+        if self.spec.durable_client_arg:
+            arguments[self.spec.durable_client_arg] = self._client_binding()
+        lease.start_renewing()
+        try:
+            await self._invoker.invoke(self.spec, arguments)
+            succeeded = True
+        except Exception:
+            log.exception(
+                "queue %s: function %s failed on message %s (try %s of %s)",
                 self.queue_name,
                 self.spec.name,
                 message.id,
+                message.dequeue_count,
+                self._settings.max_dequeue_count,
             )
+            succeeded = False
+        finally:
+            await lease.stop_renewing()
+        if not succeeded:
+            await self._after_failure(lease)
+            return
+        await lease.delete()
+        log.info(
+            "queue %s: function %s handled message %s",
+            self.queue_name,
+            self.spec.name,
+            message.id,
+        )
 
     async def _after_failure(self, lease: _Lease) -> None:
         if (lease.message.dequeue_count or 0) >= self._settings.max_dequeue_count:

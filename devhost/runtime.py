@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -58,6 +58,9 @@ _Write = Callable[[Transaction], bool]  # writes a change; False: nothing to pub
 _Publish = Callable[[], None]  # makes a committed change visible in memory
 _Pending = tuple[_Write, _Publish | None, "asyncio.Future[None] | None"]  # a queued change
 
+IdleProbe = Callable[[], Awaitable[object]]  # looks for outside work before a virtual jump
+
+_PROBE_SECONDS = 5.0  # idle probes that take longer do not hold the virtual clock back
 _WRITE_RETRY_SECONDS = 1.0  # a refused state write is tried again after this pause
 _MAX_EPISODES_IN_FLIGHT = 8  # queued for the single replay thread; keeps it busy
 _INLINE_REPLAY_EVENTS = 200  # shorter histories replay on the loop itself (~100 µs/event)
@@ -127,6 +130,7 @@ class DurableRuntime:
         self._activity_queue: deque[Message] = deque()
         self._activities_running = 0
         self._holds = 0
+        self._idle_probes: list[IdleProbe] = []
         self._next_message_id = 1
         self._batch: list[_Pending] = []
         self._last_flush_share = 0.0  # seconds of the last group commit, per change
@@ -327,6 +331,20 @@ class DurableRuntime:
                 self._holds -= 1
             self._poke()
 
+    def add_idle_probe(self, probe: IdleProbe) -> Callable[[], None]:
+        """Have `probe` look for outside work (e.g. poll a queue once) before each virtual jump.
+
+        A probe that finds work must `hold()` the runtime before it returns: the clock then
+        stays until that work is done. Returns the function that removes the probe.
+        """
+        self._idle_probes.append(probe)
+
+        def remove() -> None:
+            if probe in self._idle_probes:
+                self._idle_probes.remove(probe)
+
+        return remove
+
     async def wait_for(self, instance_id: str, timeout: float) -> dict[str, Any]:
         """Wait (real seconds) until the instance is Completed, Failed or Terminated."""
         record = self._records.get(instance_id)
@@ -357,7 +375,7 @@ class DurableRuntime:
                 self._release_due_timers()
                 self._dispatch_episodes()
                 self._dispatch_activities()
-                if self._jump_virtual_clock():
+                if await self._jump_virtual_clock():
                     continue
             except Exception:  # e.g. the state file became unwritable; keep serving reads
                 log.exception("devhost dispatcher error")
@@ -375,15 +393,27 @@ class DurableRuntime:
         while self._timers and self._timers[0][0] <= now:
             self._deliver(heapq.heappop(self._timers)[2])
 
-    def _jump_virtual_clock(self) -> bool:
+    async def _jump_virtual_clock(self) -> bool:
+        """When nothing runs, jump to the next live timer; the idle probes look first."""
         advance = getattr(self.clock, "advance_to", None)
-        if advance is None or not self._idle():
+        if advance is None or not self._idle() or not self._timers:
             return False
+        if self._idle_probes:
+            await self._run_idle_probes()
+            if not self._idle():
+                return False  # the probes found work (or work arrived meanwhile): it runs first
         self._drop_dead_timers()
         if not self._timers:
             return False
         advance(self._timers[0][0])
         return True
+
+    async def _run_idle_probes(self) -> None:
+        probes = asyncio.gather(*(probe() for probe in list(self._idle_probes)))
+        try:
+            await asyncio.wait_for(probes, _PROBE_SECONDS)
+        except Exception:  # a probe's own trouble must not stop time for good
+            log.warning("an idle probe failed or did not answer; the clock jumps anyway")
 
     def _drop_dead_timers(self) -> None:
         """Forget due times of finished instances: time need not pass for nobody."""
