@@ -126,6 +126,7 @@ class DurableRuntime:
         self._inbox: dict[str, list[Message]] = {}  # visible orchestrator messages
         self._ready: dict[str, None] = {}  # instances with messages and no episode (ordered)
         self._running: set[str] = set()  # instances with an episode in flight
+        self._claimed: dict[str, str] = {}  # child id -> parent, created but not committed
         self._timers: list[tuple[datetime, int, Message]] = []  # messages not yet visible
         self._activity_queue: deque[Message] = deque()
         self._activities_running = 0
@@ -159,7 +160,7 @@ class DurableRuntime:
         with self._lock:
             self._records = {r.instance_id: r for r in loaded.instances}
             self._histories = loaded.histories
-        self._inbox, self._ready, self._running = {}, {}, set()
+        self._inbox, self._ready, self._running, self._claimed = {}, {}, set(), {}
         self._timers, self._activity_queue, self._batch = [], deque(), []
         for message in loaded.messages:
             self._next_message_id = max(self._next_message_id, message.id + 1)
@@ -216,6 +217,8 @@ class DurableRuntime:
             raise InstanceExistsError(
                 f"an instance with id '{instance_id}' is already {existing.status}"
             )
+        if instance_id in self._claimed:
+            raise InstanceExistsError(f"an instance with id '{instance_id}' is already {PENDING}")
         record, start = self._new_instance(instance_id, spec.name, input_json, parent=None)
         with self._db.transaction() as tx:
             tx.delete_instance(instance_id)
@@ -510,7 +513,11 @@ class DurableRuntime:
         committing = time.perf_counter()
         write, publish = self._episode_commit(record, snapshot, current + stale, outcome, now)
         preparing = time.perf_counter() - committing
-        await self._commit(write, publish)
+        try:
+            await self._commit(write, publish)
+        finally:
+            if self._claimed:
+                self._claimed = {c: p for c, p in self._claimed.items() if p != instance_id}
         self.stats.episodes += 1
         self.stats.episode_seconds += work_seconds + preparing + self._last_flush_share
         self.stats.handle_seconds += outcome.handle_seconds
@@ -643,7 +650,11 @@ class DurableRuntime:
         now: datetime,
         messages: list[Message],
     ) -> InstanceRecord | None:
-        """A sub-orchestration's instance, or a failure notice to the parent if impossible."""
+        """A sub-orchestration's instance, or a failure notice to the parent if impossible.
+
+        The id is claimed until the parent's episode commits, so that another parent (or a
+        client) cannot create the same explicit id in the same group commit.
+        """
         spec = self.registry.find_orchestrator(name)
         existing = self._records.get(instance_id)
         reason = None
@@ -651,12 +662,15 @@ class DurableRuntime:
             reason = f"The orchestrator function '{name}' does not exist in this app."
         elif existing is not None and not existing.is_terminal:
             reason = f"An instance with id '{instance_id}' is already {existing.status}."
+        elif instance_id in self._claimed:
+            reason = f"An instance with id '{instance_id}' is already {PENDING}."
         if spec is None or reason is not None:
             notice = h.sub_orchestration_failed(now, parent["task_id"], reason or "", "")
             messages.append(
                 orchestrator_message(parent["instance_id"], parent["execution_id"], now, notice)
             )
             return None
+        self._claimed[instance_id] = parent["instance_id"]
         record, start = self._new_instance(instance_id, spec.name, input_json, parent)
         messages.append(start)
         return record

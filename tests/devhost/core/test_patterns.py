@@ -112,3 +112,20 @@ def test_sub_orchestrations_return_results_and_failures_to_the_parent() -> None:
             ]
 
     run(body)
+
+
+def test_two_parents_creating_one_explicit_child_id_together_get_one_child() -> None:
+    async def body() -> None:
+        async with running("sub_orchestration") as runtime:
+            # Started in one go: both first episodes commit in the same group.
+            first = await runtime.start_new("claims_shared_child", "parent-1", None)
+            second = await runtime.start_new("claims_shared_child", "parent-2", None)
+            outputs = [(await runtime.wait_for(i, 10))["output"] for i in (first, second)]
+            winners = [o["child"] for o in outputs if "child" in o]
+            refusals = [o["refused"] for o in outputs if "refused" in o]
+            assert len(winners) == 1 and len(refusals) == 1, outputs
+            assert "'shared-child' is already Pending" in refusals[0]
+            child = runtime.get_status("shared-child")
+            assert child is not None and child["output"] == winners[0]
+
+    run(body)

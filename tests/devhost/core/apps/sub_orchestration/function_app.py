@@ -38,3 +38,13 @@ def broken_child(context: df.DurableOrchestrationContext):
 @app.activity_trigger(input_name="text")
 def upper(text: str) -> str:
     return text.upper()
+
+
+@app.orchestration_trigger(context_name="context")
+def claims_shared_child(context: df.DurableOrchestrationContext):
+    """Calls a child with a fixed id that another parent may be creating at the same time."""
+    try:
+        result = yield context.call_sub_orchestrator("child", context.instance_id, "shared-child")
+    except Exception as exc:
+        return {"refused": str(exc)}
+    return {"child": result}
