@@ -11,7 +11,8 @@ re-reading.
 All of it runs on the caller's asyncio loop: short episodes replay on the loop, long ones
 in one worker thread (so a long replay never stalls the HTTP server sharing the loop), sync
 activities in a pool, async activities on the loop. With a `VirtualClock`, whenever
-nothing can run (no episode, no activity, no hold) the clock jumps to the next due timer.
+nothing can run (no episode, no activity, no hold, no pending write) and the idle probes
+(queue listeners polling once) find no outside work, the clock jumps to the next due timer.
 """
 
 from __future__ import annotations
