@@ -18,8 +18,10 @@ gone (an in-memory Azurite that restarted). host.json `extensions.queues` is hon
 
 While a message is handled the message stays leased (invisible, renewed). Virtual time does
 not jump past queue work: a fetch in flight and every fetched message hold the durable
-runtime until handled, and before each jump the runtime has every listener poll once (an
-idle probe), so a message already waiting in a queue is handled before the clock moves.
+runtime until handled, and before each jump the runtime asks every listener for an empty
+poll started less than PROBE_FRESHNESS (0.1 s) earlier (an idle probe; it polls unless it
+just did). So a message that has been waiting longer than that is handled before the clock
+moves, at the cost of at most one fetch per queue per 0.1 s of jumping.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import binascii
 import contextlib
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -50,6 +53,7 @@ T = TypeVar("T")
 DEFAULT_CONNECTION = "AzureWebJobsStorage"
 POISON_SUFFIX = "-poison"
 MIN_POLLING_INTERVAL = 0.1
+PROBE_FRESHNESS = 0.1  # an empty poll started this recently answers the runtime's probe
 LEASE_SECONDS = 60
 _TIMESPAN = re.compile(r"^(?:(\d+)\.)?(\d+):(\d+):(\d+(?:\.\d+)?)$")
 
@@ -175,6 +179,7 @@ class QueueListener:
         self._stopping = asyncio.Event()
         self._poller: asyncio.Task[None] | None = None
         self._remove_probe: Callable[[], None] | None = None
+        self._last_empty_poll = -PROBE_FRESHNESS  # monotonic start of the last empty poll
 
     async def prepare(self) -> None:
         """Create the queue and its poison queue when missing."""
@@ -199,6 +204,7 @@ class QueueListener:
         Also the runtime's idle probe. The fetch holds the runtime, and each message is
         held from the moment it arrives, so virtual time cannot jump in between.
         """
+        started = time.monotonic()
         try:
             with self._runtime.hold():
                 batch = await self._fetch(self._settings.batch_size)
@@ -207,7 +213,14 @@ class QueueListener:
         except Exception as exc:  # Azurite restarting, network blip: keep polling
             log.warning("queue %s: fetch failed: %s", self.queue_name, exc)
             return False
+        if not batch:
+            self._last_empty_poll = started
         return bool(batch)
+
+    async def probe(self) -> None:
+        """The runtime's idle probe: poll now, unless an empty poll started moments ago."""
+        if time.monotonic() - self._last_empty_poll >= PROBE_FRESHNESS:
+            await self.poll_once()
 
     def _start_handling(self, message: QueueMessage) -> None:
         held = contextlib.ExitStack()
@@ -220,7 +233,7 @@ class QueueListener:
     def start(self) -> None:
         """Begin polling on the running loop (and before each virtual-time jump)."""
         self._poller = asyncio.create_task(self.run(), name=f"poll {self.queue_name}")
-        self._remove_probe = self._runtime.add_idle_probe(self.poll_once)
+        self._remove_probe = self._runtime.add_idle_probe(self.probe)
 
     async def stop(self, grace: float = 10.0) -> None:
         """Stop polling; let running functions finish within `grace` seconds, then cancel."""
