@@ -13,7 +13,13 @@ from golive.function_names import CANCEL_EVENT
 from golive.go_live_request import InvalidRequestError, instance_id_for, parse_http_request
 from golive.structured_log import log_event
 from triggers.responses import error_response, json_response
-from triggers.starter import ACTIVE, AlreadyRunning, DuplicateRequest, start_go_live
+from triggers.starter import (
+    ACTIVE,
+    AlreadyRunning,
+    DuplicateRequest,
+    decision_log_fields,
+    start_go_live,
+)
 from triggers.status_view import go_live_view
 
 blueprint = df.Blueprint(http_auth_level=func.AuthLevel.FUNCTION)
@@ -38,14 +44,7 @@ async def start_go_live_http(
     except InvalidRequestError as error:
         return error_response(400, "InvalidRequest", error.reason)
     decision = await start_go_live(client, request, current_settings())
-    fields = {
-        "instanceId": decision.instance_id,
-        "publisherId": request.publisher_id,
-        "offerId": request.offer_id,
-        "requestId": request.request_id,
-        "correlationId": request.correlation_id,
-        "source": "http",
-    }
+    fields = {**decision_log_fields(decision, request), "source": "http"}
     if isinstance(decision, AlreadyRunning):
         log_event(logger, "go-live already running; nothing started", fields)
         return error_response(

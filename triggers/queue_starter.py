@@ -15,7 +15,12 @@ import azure.functions as func
 from golive.app_settings import current_settings
 from golive.go_live_request import InvalidRequestError, parse_queue_message
 from golive.structured_log import log_event
-from triggers.starter import AlreadyRunning, DuplicateRequest, start_go_live
+from triggers.starter import (
+    AlreadyRunning,
+    DuplicateRequest,
+    decision_log_fields,
+    start_go_live,
+)
 
 blueprint = df.Blueprint()
 logger = logging.getLogger("golive.queue")
@@ -45,14 +50,7 @@ async def start_go_live_from_queue(
         )
         raise InvalidGoLiveMessageError(error.reason) from None
     decision = await start_go_live(client, request, current_settings())
-    fields = {
-        **where,
-        "instanceId": decision.instance_id,
-        "publisherId": request.publisher_id,
-        "offerId": request.offer_id,
-        "requestId": request.request_id,
-        "correlationId": request.correlation_id,
-    }
+    fields = {**where, **decision_log_fields(decision, request)}
     if isinstance(decision, AlreadyRunning):
         log_event(
             logger, "duplicate: go-live already running; nothing started", fields, logging.WARNING

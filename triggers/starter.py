@@ -74,6 +74,17 @@ async def start_go_live(
     return Started(instance_id)
 
 
+def decision_log_fields(decision: StartDecision, request: GoLiveRequest) -> dict[str, Any]:
+    """The ids every starter log line carries."""
+    return {
+        "instanceId": decision.instance_id,
+        "publisherId": request.publisher_id,
+        "offerId": request.offer_id,
+        "requestId": request.request_id,
+        "correlationId": request.correlation_id,
+    }
+
+
 def _request_ids(status: Any) -> list[str]:
     """Request ids served so far for this offer, read from the latest run's input."""
     data = status.input_
