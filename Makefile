@@ -1,5 +1,5 @@
 # Two commands for a newcomer: `make run` and `make test`. Everything else is set up on demand.
-PYTHON ?= python3
+# Python 3.13 is found by scripts/find-python.sh (pyenv, PATH, or PYTHON=/path/to/python3.13).
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP_PY := $(VENV)/.installed
@@ -10,7 +10,10 @@ STAMP_NODE := node_modules/.installed
 setup: $(STAMP_PY) $(STAMP_NODE)
 
 $(STAMP_PY): requirements.txt requirements-dev.txt
-	$(PYTHON) -m venv $(VENV)
+	@python=$$(sh scripts/find-python.sh) || exit 1; \
+	if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))'; then \
+	  echo "$(VENV) is not Python 3.13: making it anew"; rm -rf $(VENV); fi; \
+	[ -x $(PY) ] || $$python -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 

@@ -24,11 +24,15 @@ from golive.go_live_request import GoLiveRequest
 from golive.structured_log import log_event
 
 blueprint = df.Blueprint()
+
+# Binding parameters are annotated `dict`, not `dict[str, Any]`: the Python worker refuses a
+# PEP 585 generic as a binding annotation ("has invalid non-type annotation") and with it the
+# whole app. tests/app/test_conformance.py indexes the app with the worker's own code.
 logger = logging.getLogger("golive.activities")
 
 
 @blueprint.activity_trigger(input_name="payload", activity=START_ACTIVITY)
-def start_go_live(payload: dict[str, Any]) -> dict[str, Any]:
+def start_go_live(payload: dict) -> dict:
     """POST go-live and classify the answer (accepted, rejected, transient, unsafe)."""
     result = cpp_client().start_go_live(*_offer_of(payload)).to_dict()
     _log("go-live requested", payload, result)
@@ -36,7 +40,7 @@ def start_go_live(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 @blueprint.activity_trigger(input_name="payload", activity=POLL_ACTIVITY)
-def poll_operation(payload: dict[str, Any]) -> dict[str, Any]:
+def poll_operation(payload: dict) -> dict:
     """GET the operation; a read, so repeating it is harmless."""
     result = cpp_client().get_operation(payload["operationUrl"]).to_dict()
     _log("operation polled", payload, result)
@@ -44,7 +48,7 @@ def poll_operation(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 @blueprint.activity_trigger(input_name="payload", activity=CANCEL_ACTIVITY)
-def cancel_operation(payload: dict[str, Any]) -> dict[str, Any]:
+def cancel_operation(payload: dict) -> dict:
     """Ask CPP to cancel; CPP answers 202 whether or not it canceled, so a repeat is harmless."""
     result = cpp_client().cancel_go_live(*_offer_of(payload)).to_dict()
     _log("operation cancel requested", payload, result)
@@ -52,7 +56,7 @@ def cancel_operation(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 @blueprint.activity_trigger(input_name="payload", activity=PUBLISH_ACTIVITY)
-def publish_event(payload: dict[str, Any]) -> dict[str, Any]:
+def publish_event(payload: dict) -> dict:
     """Send one CloudEvent. Its id is fixed by the orchestrator, so a repeat is a duplicate
     that consumers drop, never a second, different event."""
     event = payload["event"]

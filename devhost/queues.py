@@ -386,7 +386,7 @@ class _Lease:
         self._pop_receipt = updated.pop_receipt
 
 
-async def _recreating(queue: QueueClient, call: Callable[[], Awaitable[T]]) -> T:
+async def _recreating[T](queue: QueueClient, call: Callable[[], Awaitable[T]]) -> T:
     """Make the call; if the queue is gone, create it and make the call once more."""
     try:
         return await call()

@@ -49,7 +49,7 @@ class _LoopThread:
             return cls._loop
 
 
-def run_on_loop(coroutine: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+def run_on_loop[T](coroutine: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
     """Run a coroutine on the devhost loop from a test's thread and return its result."""
     future: Future[T] = asyncio.run_coroutine_threadsafe(coroutine, _LoopThread.loop())
     return future.result(timeout)

@@ -19,7 +19,7 @@ EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 T = TypeVar("T")
 
 
-def run(test: Callable[[], Awaitable[T]], timeout: float = 60) -> T:
+def run[T](test: Callable[[], Awaitable[T]], timeout: float = 60) -> T:
     """Run an async test body on a fresh loop (pytest-asyncio is not installed)."""
 
     async def bounded() -> T:

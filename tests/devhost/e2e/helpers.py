@@ -51,7 +51,7 @@ def status(status_url: str) -> dict[str, Any]:
     return body
 
 
-def eventually(probe: Callable[[], T | None], timeout: float = 60.0, what: str = "") -> T:
+def eventually[T](probe: Callable[[], T | None], timeout: float = 60.0, what: str = "") -> T:
     """Poll `probe` until it returns something truthy; fail with `what` after `timeout`."""
     deadline = time.monotonic() + timeout
     while True:
