@@ -28,7 +28,7 @@ import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -51,7 +51,7 @@ from devhost.engine import (
     terminate,
 )
 from devhost.registry import FunctionRegistry, FunctionSpec
-from devhost.store import InstanceRecord, Store, Transaction
+from devhost.store import InstanceRecord, StorageCounts, Store, Transaction
 
 log = logging.getLogger("devhost.runtime")
 
@@ -95,6 +95,7 @@ class RuntimeStats:
     episode_seconds: float = 0.0  # devhost's work per episode: build, replay, interpret, commit
     handle_seconds: float = 0.0  # of which inside the SDK's handle()
     activities: int = 0
+    storage: StorageCounts = field(default_factory=StorageCounts)  # committed rows
 
 
 class DurableRuntime:
@@ -151,7 +152,7 @@ class DurableRuntime:
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         self._stopping = False
-        self._store = Store(self.state_path)
+        self._store = Store(self.state_path, self.stats.storage)
         self._replay_thread = ThreadPoolExecutor(1, thread_name_prefix="devhost-replay")
         self._activity_pool = ThreadPoolExecutor(
             self.activity_workers, thread_name_prefix="devhost-activity"
