@@ -57,7 +57,7 @@ class Settings:
     poll_initial_interval_seconds: float = 60.0
     poll_max_interval_seconds: float = 900.0
     poll_backoff_factor: float = 2.0
-    polls_per_execution: int = 20
+    polls_per_execution: int = 5
     golive_deadline_days: float = 21.0
     start_max_attempts: int = 8
     transient_retry_initial_seconds: float = 30.0
@@ -118,7 +118,7 @@ class OrchestrationConfig:
     poll_initial_seconds: float = 60.0
     poll_max_seconds: float = 900.0
     poll_backoff_factor: float = 2.0
-    polls_per_execution: int = 20
+    polls_per_execution: int = 5
     deadline_seconds: float = 21 * 86400.0
     start_max_attempts: int = 8
     transient_retry_initial_seconds: float = 30.0
@@ -195,7 +195,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         poll_max_interval_seconds=reader.number("POLL_MAX_INTERVAL_SECONDS", 900.0),
         poll_backoff_factor=reader.number("POLL_BACKOFF_FACTOR", 2.0, minimum=1.0),
         # Both bound the history one execution can grow to.
-        polls_per_execution=reader.integer("POLLS_PER_EXECUTION", 20, maximum=100),
+        polls_per_execution=reader.integer("POLLS_PER_EXECUTION", 5, maximum=100),
         golive_deadline_days=reader.number("GOLIVE_DEADLINE_DAYS", 21.0),
         start_max_attempts=reader.integer("START_MAX_ATTEMPTS", 8, maximum=20),
         transient_retry_initial_seconds=reader.number("TRANSIENT_RETRY_INITIAL_SECONDS", 30.0),
