@@ -38,7 +38,7 @@ lint: setup
 	$(PY) -m mypy .
 
 bench: setup
-	$(PY) bench/devhost_throughput.py
+	$(PY) -m bench
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
