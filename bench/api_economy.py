@@ -104,7 +104,8 @@ def measured(stack: LocalStack) -> dict[str, Polling]:
             raise SystemExit(f"{label}: {event['type']}")
         operation = operations[offer_id(label)]
         ended = operation.created + duration
-        delay = (datetime.fromisoformat(event["time"]) - ended).total_seconds()
+        # Event times carry milliseconds: round so that a truncated instant does not read -0.
+        delay = round((datetime.fromisoformat(event["time"]) - ended).total_seconds(), 1) + 0.0
         results[label] = Polling(len(operation.poll_times), delay)
     return results
 

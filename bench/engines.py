@@ -36,7 +36,7 @@ from typing import Any
 from bench.shape import POLLS, TIMER
 from bench.table import print_table, ratio
 
-GO_LIVES = 50
+GO_LIVES = 30
 APP = Path(__file__).resolve().parent / "apps" / "golive_shape"
 ENGINES = ("devhost-virtual", "devhost-real", "durabletask")
 LABELS = {
