@@ -218,8 +218,10 @@ def run_child(engine: str) -> EngineRun:
 
 def report(runs: dict[str, EngineRun]) -> None:
     peer = runs["durabletask"]
-    virtual = runs["devhost-virtual"]
-    floor_per_second = GO_LIVES / virtual.handle_seconds
+    # The SDK's replay alone, at its fastest in either devhost run.
+    floor_per_second = GO_LIVES / min(
+        runs[engine].handle_seconds for engine in ENGINES if engine.startswith("devhost")
+    )
     rows: list[list[object]] = []
     for engine in ENGINES:
         run = runs[engine]
@@ -238,7 +240,7 @@ def report(runs: dict[str, EngineRun]) -> None:
         )
     rows.append(
         [
-            "floor: SDK handle() alone (devhost virtual run)",
+            "floor: the SDK's handle() alone",
             floor_per_second,
             ratio(floor_per_second, peer.per_second),
             "1.00x",
