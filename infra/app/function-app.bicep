@@ -33,6 +33,8 @@ param appSettings object
 // storage through these (no connection string, no key). Durable Functions needs all three
 // services. Application Insights takes the identity's token (its local auth is off), and the
 // Python worker exports the app's log records, with their fields, through OpenTelemetry.
+// Only the app's own loggers (golive.*) are exported: with the root logger the exporter's
+// own INFO line about each upload would be exported too, and log another, without end.
 var platformSettings = {
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identityClientId
@@ -42,6 +44,7 @@ var platformSettings = {
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
   PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY: 'true'
+  PYTHON_APPLICATIONINSIGHTS_LOGGER_NAME: 'golive'
 }
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
