@@ -204,3 +204,19 @@ def test_every_logger_of_the_app_is_exported() -> None:
     own = {name for name in names if not name.startswith("azure.")}
     assert own, "no logger found: the scan is broken"
     assert {name for name in own if not name.startswith(exported_root + ".")} == set()
+
+
+def test_host_json_never_samples_out_warnings_or_errors() -> None:
+    host = json.loads((PROJECT_ROOT / "host.json").read_text(encoding="utf-8"))
+    # The host exports through OpenTelemetry too: its log records are not sampled there.
+    assert host["telemetryMode"] == "OpenTelemetry"
+    # Without telemetryMode the classic Application Insights sampling applies: it must keep
+    # every log line (Trace) and exception, whatever it does to requests and dependencies.
+    sampling = host["logging"]["applicationInsights"]["samplingSettings"]
+    if sampling.get("isEnabled", True):
+        excluded = {kind.strip() for kind in sampling.get("excludedTypes", "").split(";")}
+        assert {"Trace", "Exception"} <= excluded
+    # Host categories may be quieter than Information, never quieter than Warning.
+    levels = ["Trace", "Debug", "Information", "Warning", "Error", "Critical", "None"]
+    for category, level in host["logging"]["logLevel"].items():
+        assert levels.index(level) <= levels.index("Warning"), category
