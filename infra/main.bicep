@@ -16,7 +16,7 @@ targetScope = 'subscription'
 param environmentName string
 
 @minLength(1)
-@description('Region of every resource. It must offer Flex Consumption with Python 3.13: az functionapp list-flexconsumption-locations --runtime python --runtime-version 3.13')
+@description('Region of every resource. It must offer Flex Consumption with Python 3.13 (az functionapp list-flexconsumption-locations; docs/deploy.md).')
 @metadata({ azd: { type: 'location' } })
 param location string
 

@@ -72,11 +72,20 @@ class Bicep:
 
 
 @cache
+def parser() -> BicepParser:
+    """One parser for the session: building its grammar takes about a second."""
+    return BicepParser(cache=False)
+
+
+def parse_text(text: str) -> dict[str, Any]:
+    return dict(parser().parse(text=text))
+
+
+@cache
 def parse(relative_path: str) -> Bicep:
     """Parse infra/<relative_path>; a file pycep cannot parse fails the test that reads it."""
     path = INFRA / relative_path
-    tree: dict[str, Any] = dict(BicepParser(cache=False).parse(file_path=path))
-    return Bicep(path, tree)
+    return Bicep(path, parse_text(path.read_text(encoding="utf-8")))
 
 
 def bicep_files() -> list[str]:
