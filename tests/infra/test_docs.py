@@ -9,6 +9,7 @@ from tests.infra.bicep import parse, parse_text
 from tests.support import PROJECT_ROOT
 
 DEPLOY = (PROJECT_ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+OPERATIONS = (PROJECT_ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
 
 
 def test_the_subscription_example_parses_and_filters_on_the_events_that_need_a_person() -> None:
@@ -33,7 +34,7 @@ def test_every_event_type_named_is_one_the_app_publishes() -> None:
 
 def test_the_azd_outputs_named_exist() -> None:
     outputs = set(parse("main.bicep").section("outputs"))
-    named = set(re.findall(r"azd env get-value ([A-Z_]+)", DEPLOY))
+    named = set(re.findall(r"azd env get-value ([A-Z_]+)", DEPLOY + OPERATIONS))
     assert named and named <= outputs
 
 
