@@ -19,12 +19,14 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
 from tests.infra.bicep import parse
+from tests.infra.stack_telemetry_child import OFFER, PUBLISHER, REQUEST
 from tests.infra.worker_telemetry_child import FIELDS
 from tests.support import PROJECT_ROOT
 
@@ -99,9 +101,10 @@ def worker_telemetry_settings() -> dict[str, str]:
     return chosen
 
 
-@pytest.fixture(scope="module")
-def exported() -> Iterator[tuple[Ingestion, dict[str, Any]]]:
-    """Run the worker and the app once against a loopback ingestion endpoint."""
+@contextmanager
+def exported_from(child_module: str, timeout: float) -> Iterator[tuple[Ingestion, Any]]:
+    """Run `child_module` with the app's telemetry settings against a loopback ingestion
+    endpoint; yield the endpoint and the JSON the child printed last."""
     server = Ingestion()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -118,12 +121,12 @@ def exported() -> Iterator[tuple[Ingestion, dict[str, Any]]]:
             EVENTGRID_TOPIC_ENDPOINT="https://topic.example/api/events",
         )
         child = subprocess.run(
-            [sys.executable, "-m", "tests.infra.worker_telemetry_child"],
+            [sys.executable, "-m", child_module],
             cwd=PROJECT_ROOT,
             env=env,
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=timeout,
         )
         assert child.returncode == 0, child.stderr[-3000:]
         yield server, json.loads(child.stdout.strip().splitlines()[-1])
@@ -131,6 +134,20 @@ def exported() -> Iterator[tuple[Ingestion, dict[str, Any]]]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@pytest.fixture(scope="module")
+def exported() -> Iterator[tuple[Ingestion, dict[str, Any]]]:
+    """The worker starting the app, then lines logged at each level."""
+    with exported_from("tests.infra.worker_telemetry_child", timeout=60) as result:
+        yield result
+
+
+@pytest.fixture(scope="module")
+def go_live_exported() -> Iterator[tuple[Ingestion, dict[str, Any]]]:
+    """One whole go-live on the local stack."""
+    with exported_from("tests.infra.stack_telemetry_child", timeout=240) as result:
+        yield result
 
 
 def test_the_worker_indexes_the_app_with_opentelemetry_on(
@@ -220,3 +237,35 @@ def test_host_json_never_samples_out_warnings_or_errors() -> None:
     levels = ["Trace", "Debug", "Information", "Warning", "Error", "Critical", "None"]
     for category, level in host["logging"]["logLevel"].items():
         assert levels.index(level) <= levels.index("Warning"), category
+
+
+def test_a_whole_go_live_reaches_application_insights_with_its_ids(
+    go_live_exported: tuple[Ingestion, dict[str, Any]],
+) -> None:
+    """devhost runs the app on the pinned worker runtime, which exports what the app logs."""
+    server, status = go_live_exported
+    assert status["runtimeStatus"] == "Completed", status
+    messages = server.messages()
+    assert {item["properties"]["logger_name"] for item in messages} <= {
+        "golive.queue",
+        "golive.http",
+        "golive.activities",
+        "golive.cpp_client",
+        "golive.publisher",
+    }
+    instance_id = f"golive:{PUBLISHER}:{OFFER}"
+    started = next(item for item in messages if item["message"].startswith("go-live started"))
+    assert started["properties"]["logger_name"] == "golive.queue"
+    assert started["properties"]["instanceId"] == instance_id
+    assert started["properties"]["requestId"] == REQUEST["requestId"]
+    assert started["properties"]["correlationId"] == REQUEST["correlationId"]
+    polls = [item for item in messages if item["message"].startswith("operation polled")]
+    assert polls, "no poll was exported"
+    for poll in polls:
+        assert poll["properties"]["instanceId"] == instance_id
+        assert poll["properties"]["publisherId"] == PUBLISHER
+        assert poll["properties"]["offerId"] == OFFER
+        assert poll["properties"]["runId"]
+        assert poll["properties"]["cppStatus"]
+    published = [item for item in messages if item["message"].startswith("event published")]
+    assert "Marketplace.GoLive.Succeeded" in {p["properties"]["eventType"] for p in published}
