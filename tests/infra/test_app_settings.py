@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from golive import settings as settings_module
 from golive.settings import load_settings
 from tests.infra.bicep import INFRA, MAIN, accessor, parse
 from tests.support import PROJECT_ROOT
@@ -77,6 +78,25 @@ def settings_read_by_code() -> set[str]:
     environment = _Recorder(REQUIRED_ONLY)
     load_settings(environment)
     return environment.read | binding_connections()
+
+
+def declared_settings() -> set[str] | None:
+    """The names of golive.settings' own table of settings, once it has one (`SETTINGS`)."""
+    table = getattr(settings_module, "SETTINGS", None)
+    if table is None:
+        return None
+    if isinstance(table, Mapping):
+        return {str(name) for name in table}
+    return {str(entry.name) for entry in table}
+
+
+def test_the_settings_table_is_what_the_code_reads() -> None:
+    declared = declared_settings()
+    if declared is None:
+        pytest.skip("golive.settings has no SETTINGS table yet")
+    environment = _Recorder(REQUIRED_ONLY)
+    load_settings(environment)
+    assert declared == environment.read
 
 
 def readme_settings() -> dict[str, str]:

@@ -246,13 +246,7 @@ def test_a_whole_go_live_reaches_application_insights_with_its_ids(
     server, status = go_live_exported
     assert status["runtimeStatus"] == "Completed", status
     messages = server.messages()
-    assert {item["properties"]["logger_name"] for item in messages} <= {
-        "golive.queue",
-        "golive.http",
-        "golive.activities",
-        "golive.cpp_client",
-        "golive.publisher",
-    }
+    assert all(item["properties"]["logger_name"].startswith("golive.") for item in messages)
     instance_id = f"golive:{PUBLISHER}:{OFFER}"
     started = next(item for item in messages if item["message"].startswith("go-live started"))
     assert started["properties"]["logger_name"] == "golive.queue"
