@@ -33,7 +33,7 @@ param principalType string = 'User'
 param instanceMemoryMB int = 2048
 
 @description('Most instances the app scales out to.')
-@minValue(40)
+@minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 100
 

@@ -12,7 +12,7 @@ param serviceName string
 param runtimeVersion string
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int
-@minValue(40)
+@minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int
 @description('Always-ready instances per scale group, e.g. [{ name: \'http\', instanceCount: 1 }]; empty: none.')
