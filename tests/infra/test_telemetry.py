@@ -1,8 +1,8 @@
 """Structured log fields reach Application Insights as custom dimensions, and nothing samples
 out a warning or an error.
 
-The app's identity settings in infra/ turn on the Python worker's own OpenTelemetry set-up
-(PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY=true). Here the real worker runtime starts the
+The telemetry settings infra/ gives the app turn on the Python worker's own OpenTelemetry
+set-up (PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY=true, for the golive.* loggers). Here the real worker runtime starts the
 real app with that setting, the real Azure Monitor exporter sends what the app logs, and a
 loopback server stands in for the ingestion endpoint and keeps the envelopes it receives.
 What only Azure can show: the host's own telemetry in OpenTelemetry mode, the
@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from devhost import worker_protos
 from tests.infra.bicep import parse
 from tests.infra.stack_telemetry_child import OFFER, PUBLISHER, REQUEST
 from tests.infra.worker_telemetry_child import FIELDS
@@ -154,7 +155,7 @@ def test_the_worker_indexes_the_app_with_opentelemetry_on(
     exported: tuple[Ingestion, dict[str, Any]],
 ) -> None:
     _, started = exported
-    assert started["status"] == 1, started  # StatusResult.Success
+    assert started["status"] == worker_protos.StatusResult.Success, started
     # The capability tells the host the worker exports its own logs, so the host does not
     # forward them a second time (without dimensions).
     assert started["capabilities"].get("WorkerOpenTelemetryEnabled") == "true"
