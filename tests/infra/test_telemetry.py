@@ -2,9 +2,10 @@
 out a warning or an error.
 
 The telemetry settings infra/ gives the app turn on the Python worker's own OpenTelemetry
-set-up (PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY=true, for the golive.* loggers). Here the real worker runtime starts the
-real app with that setting, the real Azure Monitor exporter sends what the app logs, and a
-loopback server stands in for the ingestion endpoint and keeps the envelopes it receives.
+set-up (PYTHON_APPLICATIONINSIGHTS_ENABLE_TELEMETRY=true, for the golive.* loggers). Here
+the real worker runtime starts the real app with those settings, the real Azure Monitor
+exporter sends what the app logs, and a loopback server stands in for the ingestion endpoint
+and keeps the envelopes it receives.
 What only Azure can show: the host's own telemetry in OpenTelemetry mode, the
 Entra-authenticated upload (APPLICATIONINSIGHTS_AUTHENTICATION_STRING), and that the host
 does not forward the same lines a second time.
