@@ -11,7 +11,6 @@ from devhost.local_settings import LocalSettingsError, apply_values, setting_val
 from devhost.queues import (
     QueueConfigurationError,
     QueueSettings,
-    connection_string,
     decode_body,
     parse_timespan,
     resolve_setting_expression,
@@ -68,12 +67,20 @@ def test_client_payload_decoding() -> None:
         decode_client_payload("not json")
 
 
-def test_client_binding_points_at_the_webhook_routes() -> None:
-    binding = json.loads(client_binding_json("http://127.0.0.1:1234", "Hub"))
+def test_client_binding_calls_the_internal_endpoint_and_hands_out_public_keyed_urls() -> None:
+    binding = json.loads(
+        client_binding_json("http://127.0.0.1:1234", "http://127.0.0.1:5678", "Hub", "sys/key")
+    )
     assert binding["taskHubName"] == "Hub"
-    assert binding["rpcBaseUrl"] == "http://127.0.0.1:1234/runtime/webhooks/durabletask/"
+    assert binding["rpcBaseUrl"] == "http://127.0.0.1:5678/durabletask/"
+    assert binding["baseUrl"] == "http://127.0.0.1:1234/runtime/webhooks/durabletask"
+    assert binding["requiredQueryStringParameters"] == "code=sys%2Fkey"
     assert binding["managementUrls"]["id"] == "INSTANCEID"
-    assert "/instances/INSTANCEID?" in binding["managementUrls"]["statusQueryGetUri"]
+    status_url = binding["managementUrls"]["statusQueryGetUri"]
+    assert status_url.startswith("http://127.0.0.1:1234/runtime/webhooks/durabletask/")
+    assert "/instances/INSTANCEID?" in status_url and status_url.endswith("&code=sys%2Fkey")
+    create = binding["creationUrls"]["createNewInstancePostUri"]
+    assert create.endswith("[/{instanceId}]?code=sys%2Fkey")
 
 
 def test_timespans_and_queue_settings() -> None:
@@ -116,18 +123,19 @@ def test_queue_message_bodies() -> None:
         decode_body("hi there!", "base64")
 
 
-def test_connection_and_setting_lookup() -> None:
-    env = {
-        "AzureWebJobsStorage": "default-conn",
-        "Other": "other-conn",
-        "AzureWebJobsPrefixed": "prefixed-conn",
-        "QUEUE": "jobs",
-    }
-    assert connection_string(None, env) == "default-conn"
-    assert connection_string("Other", env) == "other-conn"
-    assert connection_string("Prefixed", env) == "prefixed-conn"
-    with pytest.raises(QueueConfigurationError, match="Missing"):
-        connection_string("Missing", env)
+@pytest.mark.parametrize("text", ["aGVs bG8=", "aGVs\nbG8=", "aGVs\r\nbG8=\n", " aGVsbG8=\t"])
+def test_base64_bodies_are_read_as_dotnet_reads_them_whitespace_anywhere(text: str) -> None:
+    assert decode_body(text, "base64") == b"hello"
+
+
+@pytest.mark.parametrize("text", ["aGVsbG8", "aGVsbG8=x", "aGVs*bG8=", "=aGVsbG8"])
+def test_base64_bodies_dotnet_refuses_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="not valid base64"):
+        decode_body(text, "base64")
+
+
+def test_setting_expressions() -> None:
+    env = {"QUEUE": "jobs"}
     assert resolve_setting_expression("%QUEUE%-in", env) == "jobs-in"
     with pytest.raises(QueueConfigurationError):
         resolve_setting_expression("%NOPE%", env)
