@@ -4,8 +4,9 @@ For go-lives of 100, 1,000 and 5,000 polls and POLLS_PER_EXECUTION 1, 5, 10, 20,
 unbounded, on devhost (virtual clock, state in a SQLite file) with in-process activities
 (bench/apps/golive_inproc), it prints per poll:
 - process CPU (devhost, SDK replay, orchestrator, activities: all of it, one process), and
-  how much of devhost's episode time was inside the SDK's `handle()` (the replay, which
-  Azure pays for too; the rest is devhost building histories and committing);
+  how much of devhost's episode time was the orchestrator's invocation through the
+  worker (azure-functions-runtime and the SDK's replay, which Azure runs the same way; the
+  rest is devhost building histories and committing);
 - history events per execution, and storage operations (rows written or deleted) as
   devhost counts them, a proxy for Azure Storage transactions.
 
@@ -64,7 +65,7 @@ class Cost:
 
     polls: int
     cpu_seconds: float
-    handle_share: float  # of devhost's episode time, the part inside the SDK's handle()
+    handle_share: float  # of devhost's episode time, the part in the worker's invocation
     history_rows: int
     executions: int
     storage_operations: int
@@ -241,7 +242,7 @@ def main(argv: list[str] | None = None) -> None:
             "polls",
             "run",
             "CPU ms/poll",
-            "in handle()",
+            "in invocation",
             "vs 100 polls",
             "history events/execution",
             "storage ops/poll",

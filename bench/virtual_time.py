@@ -5,8 +5,9 @@ devhost with a virtual clock; the go-live goes in as a queue message and the dem
 progress loop (reading the status route every 0.1 s) follows it. The operation takes the
 given number of days, half a day of it blocked at certification (an ActionRequired event),
 as in `make run`. Printed: wall time, polls, wall ms per poll, and where the time went as devhost
-counts it (SDK replay inside handle(), the rest of devhost's episode work and commits,
-activities including their HTTP calls), with the process CPU.
+counts it (the orchestrator's invocations through the worker, i.e. the SDK's replay; the
+rest of devhost's episode work and commits; activities including their HTTP calls, the
+status reads and idle time), with the process CPU.
 The 3-day go-live runs again with 20 polls per execution (the default before these
 benchmarks), in a child process since the app reads its settings once per process.
 Goal: 16 days in under 10 s on 2 cores.
@@ -156,7 +157,7 @@ def main(argv: list[str] | None = None) -> None:
             "CPP GETs",
             "wall ms/GET",
             "episodes",
-            "replay s (handle)",
+            "orchestrator invocations s",
             "devhost episode s",
             "rest s (activities, HTTP, idle)",
         ],
