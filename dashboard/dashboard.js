@@ -73,7 +73,7 @@
     return params;
   }
 
-  async function load(more) {
+  async function load(more, keepNotice) {
     const params = filterQuery();
     if (more && nextToken) params.set("continuationToken", nextToken);
     $("status-line").textContent = "Loading\u2026";
@@ -85,7 +85,7 @@
         $("status-line").textContent = "";
         return;
       }
-      notify("");
+      if (!keepNotice) notify("");
       rows = more ? rows.concat(data.goLives) : data.goLives;
       nextToken = data.continuationToken;
       render();
@@ -162,9 +162,9 @@
       cell(tr, row.currentStep);
       cell(tr, row.cppStatus);
       cell(tr, row.polls, "number");
-      cell(tr, when(row.nextPollAt));
-      cell(tr, when(row.startedAt || row.createdTime));
-      cell(tr, when(row.deadline));
+      cell(tr, when(row.nextPollAt), "when");
+      cell(tr, when(row.startedAt || row.createdTime), "when");
+      cell(tr, when(row.deadline), "when");
       cell(tr, shortOutcome(row.outcome) || (IN_FLIGHT.has(row.runtimeStatus) ? "" : row.runtimeStatus));
       const actions = cell(tr, "", "actions");
       actions.appendChild(button("Details", "Details of " + offerName(row), () => showDetail(row)));
@@ -273,7 +273,7 @@
         box.appendChild(element("h3", "Needs a person"));
         const list = element("ul");
         for (const reason of data.attention || []) {
-          list.appendChild(element("li", (reason.step ? reason.step + ": " : "") + reason.message));
+          list.appendChild(element("li", reason.message || reason.step));
         }
         box.appendChild(list);
         parts.push(box);
@@ -331,7 +331,7 @@
     } catch (error) {
       notify(errorText(error, "cancel"));
     }
-    await load(false);
+    await load(false, true);
   }
 
   function setAutoRefresh(on) {
