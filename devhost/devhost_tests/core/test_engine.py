@@ -6,6 +6,7 @@ cases where task ids could drift apart between the host and the SDK.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 from typing import Any
@@ -20,7 +21,9 @@ from devhost.engine import (
     new_engine_state,
     run_episode,
 )
+from devhost.invocation import FunctionInvoker, string_data
 from devhost.registry import load_app
+from devhost.worker import InvocationResult
 
 from devhost import _history as h
 from devhost_tests.core.helpers import APPS, EPOCH
@@ -30,9 +33,11 @@ class Driver:
     """One execution, advanced an episode at a time."""
 
     def __init__(self, app: str, orchestrator: str, input_value: Any = None) -> None:
-        spec = load_app(APPS / app).find_orchestrator(orchestrator)
+        registry = load_app(APPS / app)
+        spec = registry.find_orchestrator(orchestrator)
         assert spec is not None
         self.spec = spec
+        self.invoker = FunctionInvoker(registry.worker)
         self.snapshot = ExecutionSnapshot(
             instance_id="i1",
             execution_id="e1",
@@ -46,13 +51,16 @@ class Driver:
 
     def episode(self, *events: dict[str, Any]) -> EpisodeOutcome:
         messages = [orchestrator_message("i1", "e1", self.now, e) for e in events]
-        outcome = run_episode(self.spec, self.snapshot, messages, self.now)
+        outcome = asyncio.run(run_episode(self.snapshot, messages, self.now, self._call))
         for event in outcome.new_events:
             event["IsPlayed"] = True
         self.snapshot.history += [json.dumps(e) for e in outcome.new_events]
         self.snapshot.engine = outcome.engine
         self.now += timedelta(seconds=1)
         return outcome
+
+    async def _call(self, body: str) -> InvocationResult:
+        return await self.invoker.invoke(self.spec, {self.spec.trigger_arg: string_data(body)})
 
     def start(self) -> EpisodeOutcome:
         return self.episode(

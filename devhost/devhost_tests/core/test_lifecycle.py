@@ -17,7 +17,7 @@ def test_registry_indexes_orchestrators_and_activities() -> None:
     assert set(registry.orchestrators) == {"chain"}
     assert set(registry.activities) == {"greet", "shout", "exclaim"}
     shout = registry.activities["shout"]
-    assert shout.is_async and shout.trigger_arg == "text"
+    assert shout.trigger_arg == "text" and shout.function_id
     assert shout.trigger["type"] == "activityTrigger"
     assert not registry.http and not registry.queue
 

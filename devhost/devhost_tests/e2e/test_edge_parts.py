@@ -11,7 +11,6 @@ from devhost.local_settings import LocalSettingsError, apply_values, setting_val
 from devhost.queues import (
     QueueConfigurationError,
     QueueSettings,
-    connection_string,
     decode_body,
     parse_timespan,
     resolve_setting_expression,
@@ -116,18 +115,19 @@ def test_queue_message_bodies() -> None:
         decode_body("hi there!", "base64")
 
 
-def test_connection_and_setting_lookup() -> None:
-    env = {
-        "AzureWebJobsStorage": "default-conn",
-        "Other": "other-conn",
-        "AzureWebJobsPrefixed": "prefixed-conn",
-        "QUEUE": "jobs",
-    }
-    assert connection_string(None, env) == "default-conn"
-    assert connection_string("Other", env) == "other-conn"
-    assert connection_string("Prefixed", env) == "prefixed-conn"
-    with pytest.raises(QueueConfigurationError, match="Missing"):
-        connection_string("Missing", env)
+@pytest.mark.parametrize("text", ["aGVs bG8=", "aGVs\nbG8=", "aGVs\r\nbG8=\n", " aGVsbG8=\t"])
+def test_base64_bodies_are_read_as_dotnet_reads_them_whitespace_anywhere(text: str) -> None:
+    assert decode_body(text, "base64") == b"hello"
+
+
+@pytest.mark.parametrize("text", ["aGVsbG8", "aGVsbG8=x", "aGVs*bG8=", "=aGVsbG8"])
+def test_base64_bodies_dotnet_refuses_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="not valid base64"):
+        decode_body(text, "base64")
+
+
+def test_setting_expressions() -> None:
+    env = {"QUEUE": "jobs"}
     assert resolve_setting_expression("%QUEUE%-in", env) == "jobs-in"
     with pytest.raises(QueueConfigurationError):
         resolve_setting_expression("%NOPE%", env)

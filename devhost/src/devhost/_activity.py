@@ -1,25 +1,20 @@
-"""Invoke an activity function the way the Python worker does.
+"""Run an activity through the worker, and turn its answer into what the host records.
 
 The host hands an activity its input as JSON text; the worker's ActivityTriggerConverter
 decodes it with `df_loads` (falling back to the raw string when it is not JSON) and encodes
-the return value with `df_dumps`. We call that converter itself, so payloads round-trip
-exactly as in Azure. Like any function, an activity may also have a durable client binding
-(its JSON) and a `context` parameter. A raised exception becomes a TaskFailed whose reason
-reads "Activity function 'X' failed: <type>: <message>" (FACTS.md §2).
+the return value with `df_dumps`, so payloads round-trip exactly as on Azure. Like any
+function, an activity may also have a durable client binding. A raised exception becomes a
+TaskFailed whose reason reads "Activity function 'X' failed: <type>: <message>".
 """
 
 from __future__ import annotations
 
 import json
-import traceback
 from dataclasses import dataclass
-from typing import Any
 
-from azure.functions import meta
-from azure.functions.durable_functions import ActivityTriggerConverter
-
-from devhost.invocation import CONTEXT_PARAMETER, InvocationContext, wants_context
+from devhost.invocation import FunctionInvoker, string_data
 from devhost.registry import FunctionSpec
+from devhost.worker import InvocationResult
 
 
 @dataclass(frozen=True)
@@ -32,42 +27,42 @@ class ActivityResult:
     details: str = ""
 
 
-@dataclass(frozen=True)
-class ActivityCall:
-    """One invocation: the activity, its input as JSON text, and what else it may bind."""
-
-    spec: FunctionSpec
-    input_json: str | None
-    client_json: str | None  # the durable client binding JSON, when a host serves its API
-    function_directory: str
-
-    def arguments(self) -> dict[str, Any]:
-        """The keyword arguments the worker passes: input, durable client, `context`."""
-        spec = self.spec
-        kwargs: dict[str, Any] = {spec.trigger_arg: decode_input(self.input_json)}
-        if spec.durable_client_arg:
-            if self.client_json is None:
-                raise RuntimeError(
-                    f"activity '{spec.name}' has a durable client binding, but this runtime "
-                    "serves no durable HTTP API (run it in a DevHost)"
-                )
-            kwargs[spec.durable_client_arg] = self.client_json
-        if wants_context(spec.user_function) and CONTEXT_PARAMETER not in kwargs:
-            kwargs[CONTEXT_PARAMETER] = InvocationContext(spec.name, self.function_directory)
-        return kwargs
+async def run_activity(
+    invoker: FunctionInvoker, spec: FunctionSpec, input_json: str | None, client_json: str | None
+) -> ActivityResult:
+    """One attempt of the activity; its failure is a result, never an exception."""
+    inputs = {spec.trigger_arg: string_data(input_json if input_json is not None else "null")}
+    if spec.durable_client_arg:
+        if client_json is None:
+            return ActivityResult(
+                False,
+                reason=f"Activity function '{spec.name}' failed: it has a durable client "
+                "binding, but this runtime serves no durable HTTP API (run it in a DevHost)",
+            )
+        inputs[spec.durable_client_arg] = string_data(client_json)
+    return activity_result(spec.name, await invoker.invoke(spec, inputs))
 
 
-def decode_input(input_json: str | None) -> Any:
-    """The value the activity's trigger parameter receives."""
-    if input_json is None:
-        return None
-    return ActivityTriggerConverter.decode(meta.Datum(input_json, "string"), trigger_metadata=None)
+def activity_result(name: str, result: InvocationResult) -> ActivityResult:
+    """TaskCompleted with the JSON the worker returned, or TaskFailed with its exception.
 
-
-def encode_result(value: Any) -> str:
-    """The JSON text the host stores as TaskCompleted.Result."""
-    datum = ActivityTriggerConverter.encode(value, expected_type=None)
-    return str(datum.value)
+    The orchestrator sees a failure as one exception message, "<reason> \\n <details>"; the
+    details are a single line of JSON with a "Message" (as the host's serialized exception
+    has), so code that parses the second line keeps working.
+    """
+    if result.error is not None:
+        details = json.dumps({"Message": result.error, "StackTrace": result.stack_trace.rstrip()})
+        return ActivityResult(
+            False, reason=f"Activity function '{name}' failed: {result.error}", details=details
+        )
+    value = result.return_value
+    kind = value.WhichOneof("data") if value is not None else None
+    data = getattr(value, kind) if kind else None
+    if data is None:
+        return ActivityResult(True, result_json="null")
+    if isinstance(data, bytes):
+        data = data.decode("utf-8")
+    return ActivityResult(True, result_json=str(data))
 
 
 def unknown_activity(name: str) -> ActivityResult:
@@ -76,41 +71,3 @@ def unknown_activity(name: str) -> ActivityResult:
         "function. Additional info: the app has no activity of that name."
     )
     return ActivityResult(False, reason=reason)
-
-
-def run_sync(call: ActivityCall) -> ActivityResult:
-    """Run a plain (def) activity; called in a worker thread."""
-    try:
-        value = call.spec.user_function(**call.arguments())
-        return ActivityResult(True, result_json=encode_result(value))
-    except Exception as exc:
-        return failed(call.spec.name, exc)
-
-
-async def run_async(call: ActivityCall) -> ActivityResult:
-    """Run an `async def` activity on the runtime's loop."""
-    try:
-        value = await call.spec.user_function(**call.arguments())
-        return ActivityResult(True, result_json=encode_result(value))
-    except Exception as exc:
-        return failed(call.spec.name, exc)
-
-
-def failed(name: str, exc: BaseException) -> ActivityResult:
-    """The host's TaskFailed for an exception: a one-line reason, and details as JSON text.
-
-    The orchestrator sees both as one exception message, "<reason> \n <details>"; the
-    details are a single line of JSON with a "Message" (as the host's serialized exception
-    has), so code that parses the second line keeps working.
-    """
-    message = f"{type(exc).__name__}: {exc}"
-    details = json.dumps(
-        {
-            "Message": message,
-            "ExceptionType": type(exc).__name__,
-            "StackTrace": "".join(traceback.format_exception(exc)).rstrip(),
-        }
-    )
-    return ActivityResult(
-        False, reason=f"Activity function '{name}' failed: {message}", details=details
-    )

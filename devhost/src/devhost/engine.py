@@ -19,17 +19,15 @@ from __future__ import annotations
 import copy
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from azure.functions._durable_functions import OrchestrationContext
-
 from devhost import _history as h
 from devhost._history import EventType
 from devhost._messages import Message, activity_message, orchestrator_message
-from devhost.registry import FunctionSpec
+from devhost.worker import InvocationResult
 
 PENDING = "Pending"
 RUNNING = "Running"
@@ -48,6 +46,7 @@ _CONTEXT_SETTINGS = {
     "longRunningTimerIntervalDuration": "3.00:00:00",
 }
 _OUT_OF_PROC_LABEL = "\n\n$OutOfProcData$:"
+OrchestratorCall = Callable[[str], Awaitable[InvocationResult]]
 
 _CALL_ACTIVITY = 0
 _CALL_ACTIVITY_WITH_RETRY = 1
@@ -114,17 +113,24 @@ class EpisodeOutcome:
     handle_seconds: float = 0.0
 
 
-def run_episode(
-    spec: FunctionSpec, snapshot: ExecutionSnapshot, messages: list[Message], now: datetime
+async def run_episode(
+    snapshot: ExecutionSnapshot,
+    messages: list[Message],
+    now: datetime,
+    call_orchestrator: OrchestratorCall,
 ) -> EpisodeOutcome:
-    """Replay the execution with the new events through the SDK and interpret its answer."""
+    """Replay the execution with the new events through the worker and interpret its answer."""
     episode = _Episode(snapshot, now)
     new_events = episode.order_new_events([m.event for m in messages])
     played_events = [h.orchestrator_started(now), *new_events]
     body = _context_body(snapshot, played_events)
     started = time.perf_counter()
-    state, error = _call_handle(spec, body)
+    result = await call_orchestrator(body)
     episode.outcome.handle_seconds = time.perf_counter() - started
+    try:
+        state, error = read_answer(result)
+    except (TypeError, ValueError) as exc:
+        state, error = {}, f"devhost could not read the orchestrator's answer ({exc})"
     episode.outcome.new_events.extend(played_events)
     if "customStatus" in state:
         episode.set_custom_status(state["customStatus"])
@@ -184,19 +190,29 @@ def _context_body(snapshot: ExecutionSnapshot, new_events: list[dict[str, Any]])
     return '{"history":[' + ",".join(events) + "]," + settings[1:]
 
 
-def _call_handle(spec: FunctionSpec, body: str) -> tuple[dict[str, Any], str | None]:
-    """Call the orchestrator as the worker does; an uncaught error comes back as its message."""
-    try:
-        answer = spec.user_function(OrchestrationContext(body))
-    except Exception as exc:  # the SDK reports orchestrator failures by raising
-        message, _, data = str(exc).partition(_OUT_OF_PROC_LABEL)
+def read_answer(result: InvocationResult) -> tuple[dict[str, Any], str | None]:
+    """The orchestrator's state, and its failure message when it raised.
+
+    The SDK reports an uncaught orchestrator error by raising an exception whose message
+    carries the state after `$OutOfProcData$:`; the worker returns it as a failed
+    invocation whose message is "<ExceptionType>: <message>".
+    """
+    if result.error is not None:
+        message, _, data = result.error.partition(_OUT_OF_PROC_LABEL)
         try:
             state = json.loads(data) if data else {}
         except ValueError:
             state = {}
-        return (state if isinstance(state, dict) else {}), message
-    state = json.loads(answer) if isinstance(answer, str | bytes) else answer
-    return state, None
+        state = state if isinstance(state, dict) else {}
+        # The extension reports the state's `error` (the orchestrator's own exception text),
+        # not the worker's "<ExceptionType>: ..." wrapper around it.
+        return state, str(state.get("error") or message)
+    value = result.return_value
+    kind = value.WhichOneof("data") if value is not None else None
+    answer = getattr(value, kind) if kind else None
+    if not isinstance(answer, str | bytes):
+        raise TypeError(f"the orchestrator's answer is {kind or 'empty'}, not JSON text")
+    return json.loads(answer), None
 
 
 def flatten_actions(actions: Iterable[Any]) -> list[dict[str, Any]]:

@@ -65,7 +65,7 @@ class DevHost:
             client_binding=self.client_binding,
         )
         self._environ = environ if environ is not None else os.environ
-        self._invoker = FunctionInvoker(str(registry.app_dir), _thread_count(self._environ))
+        self._invoker = FunctionInvoker(registry.worker)
         self.route_prefix = route_prefix(registry.host_json)
         self.http_routes = build_routes(registry.http.values())
         triggers = HttpTriggerHandler(
@@ -118,7 +118,6 @@ class DevHost:
             await self._server.stop()
             await self.runtime.stop()
         finally:
-            self._invoker.close()
             await _release_sdk_session()
 
     def describe(self) -> list[str]:
@@ -137,12 +136,6 @@ class DevHost:
             lines.append(f"  {name}: activityTrigger")
         lines.append(f"Durable HTTP API: {self.base_url}{WEBHOOK_PATH}/")
         return lines
-
-
-def _thread_count(environ: Mapping[str, str]) -> int | None:
-    """PYTHON_THREADPOOL_THREAD_COUNT, as the Python worker reads it."""
-    value = environ.get("PYTHON_THREADPOOL_THREAD_COUNT")
-    return int(value) if value and value.isdigit() and int(value) > 0 else None
 
 
 def _forget_foreign_sdk_session(loop: asyncio.AbstractEventLoop) -> None:

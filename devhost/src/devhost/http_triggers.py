@@ -15,23 +15,25 @@ time until its own wait expires (in real seconds), then answers with the check-s
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import azure.functions as func
 from aiohttp import web
 from multidict import CIMultiDict, MultiMapping
 
-from devhost.invocation import FunctionInvoker
+from devhost.invocation import FunctionInvoker, string_data
 from devhost.registry import FunctionSpec
 from devhost.route_template import RouteTemplate, parse_route
 from devhost.runtime import DurableRuntime
+from devhost.worker_protos import RpcHttp, TypedData
 
 log = logging.getLogger(__name__)
 
 DEFAULT_ROUTE_PREFIX = "api"
+MAX_JSON_DEPTH = 64  # Newtonsoft.Json's default MaxDepth, which the host's reader uses
 
 
 def _text(value: Any) -> str:
@@ -97,7 +99,7 @@ class HttpTriggerRouter:
 
 
 class HttpTriggerHandler:
-    """aiohttp handler that runs the matching HTTP trigger function."""
+    """aiohttp handler that runs the matching HTTP trigger function through the worker."""
 
     def __init__(
         self,
@@ -112,39 +114,78 @@ class HttpTriggerHandler:
         self._client_binding = client_binding
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        """Match, invoke and convert; 404 when no route matches, 500 when the function raises."""
+        """Match, invoke and convert; 404 when no route matches, 500 when the function fails."""
         path = request.match_info.get("tail", "")
         found = self._router.resolve(request.method, path)
         if found is None:
             return web.Response(status=404)
         route, params = found
         spec = route.spec
-        arguments: dict[str, Any] = {spec.trigger_arg: await to_http_request(request, params)}
+        inputs = {spec.trigger_arg: await to_rpc_http(request, params)}
         if spec.durable_client_arg:
-            arguments[spec.durable_client_arg] = self._client_binding()
-        try:
-            with self._runtime.hold():
-                result = await self._invoker.invoke(spec, arguments)
-        except Exception:
-            log.exception("HTTP function %s failed on %s %s", spec.name, request.method, path)
+            inputs[spec.durable_client_arg] = string_data(self._client_binding())
+        with self._runtime.hold():
+            result = await self._invoker.invoke(spec, inputs)
+        if not result.succeeded:
             return web.Response(status=500)
-        try:
-            return to_web_response(result)
-        except TypeError:
-            log.exception("HTTP function %s returned an unsupported value", spec.name)
-            return web.Response(status=500)
+        return to_web_response(result.return_value)
 
 
-async def to_http_request(request: web.Request, route_params: dict[str, str]) -> func.HttpRequest:
-    """What the worker hands the function: method, full URL, headers, query, route, body."""
-    return func.HttpRequest(
+async def to_rpc_http(request: web.Request, route_params: dict[str, str]) -> TypedData:
+    """The RpcHttp the host sends the worker: method, full URL, headers, query, route, body."""
+    http = RpcHttp(
         method=request.method,
         url=str(request.url),
         headers=_collapse(request.headers, ", "),
-        params=_collapse(request.query, ","),
-        route_params=route_params,
-        body=await request.read(),
+        query=_collapse(request.query, ","),
+        params=dict(route_params),
+        body=http_body(request.content_type, await request.read()),
     )
+    return TypedData(http=http)
+
+
+def http_body(content_type: str, raw: bytes) -> TypedData | None:
+    """The request body as the host types it: JSON text for a JSON body that parses, bytes
+    for octet-stream and multipart, text for everything else; nothing for an empty body."""
+    if not raw:
+        return None
+    media_type = content_type.lower()
+    if media_type == "application/octet-stream" or media_type.startswith("multipart/"):
+        return TypedData(bytes=raw)
+    text = raw.decode("utf-8", errors="replace")
+    if media_type == "application/json" and _parses_as_json(text):
+        return TypedData(json=text)
+    return TypedData(string=text)
+
+
+def _parses_as_json(text: str) -> bool:
+    """Whether the host's JSON reader (Newtonsoft, nesting at most 64 deep) reads it."""
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return _nesting(text) <= MAX_JSON_DEPTH
+
+
+def _nesting(text: str) -> int:
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 def _collapse(values: MultiMapping[str], separator: str) -> dict[str, str]:
@@ -156,21 +197,31 @@ def _collapse(values: MultiMapping[str], separator: str) -> dict[str, str]:
     return collapsed
 
 
-def to_web_response(result: Any) -> web.Response:
-    """Convert what the function returned: HttpResponse, str, bytes, or None (204)."""
-    if result is None:
+def to_web_response(value: TypedData | None) -> web.Response:
+    """The worker's `$return` for the http binding: an RpcHttp, a plain string or bytes
+    (200 with that body), or nothing (204)."""
+    if value is None or value.WhichOneof("data") is None:
         return web.Response(status=204)
-    if isinstance(result, str):
-        result = func.HttpResponse(result)
-    elif isinstance(result, bytes | bytearray):
-        result = func.HttpResponse(bytes(result), mimetype="application/octet-stream")
-    if not isinstance(result, func.HttpResponse):
-        raise TypeError(f"HTTP function returned {type(result).__name__}")
+    http = value.http
+    if http is None:
+        body = _body_bytes(value)
+        return web.Response(status=200, body=body, content_type="text/plain", charset="utf-8")
     headers: CIMultiDict[str] = CIMultiDict()
-    for key, value in result.headers.items():
-        headers.add(key, value)
-    if "Content-Type" not in headers:
-        mimetype = result.mimetype
-        textual = mimetype.startswith("text/") or mimetype.endswith("json")
-        headers["Content-Type"] = f"{mimetype}; charset={result.charset}" if textual else mimetype
-    return web.Response(status=result.status_code, body=result.get_body(), headers=headers)
+    for key, header in (http.headers or {}).items():
+        headers.add(key, header)
+    for cookie in http.cookies or []:
+        headers.add("Set-Cookie", f"{cookie.name}={cookie.value}")
+    status = int(http.status_code or 200)
+    return web.Response(status=status, body=_body_bytes(http.body), headers=headers)
+
+
+def _body_bytes(value: TypedData | None) -> bytes:
+    if value is None:
+        return b""
+    kind = value.WhichOneof("data")
+    data = getattr(value, kind) if kind else None
+    if data is None:
+        return b""
+    if isinstance(data, bytes):
+        return data
+    return str(data).encode("utf-8")

@@ -30,27 +30,34 @@ import asyncio
 import base64
 import binascii
 import contextlib
+import json
 import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
-import azure.functions as func
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
-from azure.functions.queue import QueueMessage as WorkerQueueMessage
 from azure.storage.queue import QueueMessage
 from azure.storage.queue.aio import QueueClient
 
-from devhost.invocation import FunctionInvoker
+from devhost.invocation import FunctionInvoker, string_data
 from devhost.registry import FunctionSpec
 from devhost.runtime import DurableRuntime
+from devhost.storage_connection import (
+    ConnectionSettingError,
+    CredentialFactory,
+    QueueConnection,
+    resolve_queue_connection,
+)
+from devhost.worker_protos import TypedData
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-DEFAULT_CONNECTION = "AzureWebJobsStorage"
+_BASE64_WHITESPACE = str.maketrans("", "", " \t\r\n")
 POISON_SUFFIX = "-poison"
 MIN_POLLING_INTERVAL = 0.1
 PROBE_FRESHNESS = 0.1  # an empty poll started this recently answers the runtime's probe
@@ -117,40 +124,40 @@ def resolve_setting_expression(text: str, environ: Mapping[str, str]) -> str:
     return re.sub(r"%([^%]+)%", lookup, text)
 
 
-def connection_string(setting: str | None, environ: Mapping[str, str]) -> str:
-    """The connection string named by a binding's `connection` (host lookup order)."""
-    name = setting or DEFAULT_CONNECTION
-    for candidate in (name, f"AzureWebJobs{name}"):
-        value = environ.get(candidate)
-        if value:
-            return value
-    raise QueueConfigurationError(
-        f"Storage account connection string '{name}' does not exist: set it in the "
-        "environment or in local.settings.json Values"
-    )
-
-
 def decode_body(content: str, encoding: str) -> bytes:
-    """The message body as the function sees it; ValueError if base64 is expected but bad."""
+    """The message body as the function sees it; ValueError if base64 is expected but bad.
+
+    Base64 is decoded as .NET's Convert.FromBase64String does (the queue extension's
+    decoder): spaces, tabs and line breaks anywhere are ignored, padding is required.
+    """
     if encoding == "none":
         return content.encode("utf-8")
+    compact = content.translate(_BASE64_WHITESPACE)
     try:
-        return base64.b64decode(content, validate=True)
+        return base64.b64decode(compact, validate=True)
     except (binascii.Error, ValueError) as exc:
         raise ValueError(f"message is not valid base64: {exc}") from exc
 
 
-def to_queue_message(message: QueueMessage, body: bytes) -> func.QueueMessage:
-    """The `func.QueueMessage` the worker hands a queue-triggered function (with metadata)."""
-    return WorkerQueueMessage(
-        id=message.id,
-        body=body,
-        pop_receipt=message.pop_receipt,
-        dequeue_count=message.dequeue_count,
-        expiration_time=message.expires_on,
-        insertion_time=message.inserted_on,
-        time_next_visible=message.next_visible_on,
-    )
+def queue_trigger_data(
+    message: QueueMessage, body: bytes
+) -> tuple[TypedData, dict[str, TypedData]]:
+    """The message text and the trigger metadata the host sends the worker with it."""
+    text = body.decode("utf-8", errors="replace")
+    metadata = {
+        "Id": TypedData(string=message.id),
+        "PopReceipt": TypedData(string=message.pop_receipt or ""),
+        "DequeueCount": TypedData(json=json.dumps(message.dequeue_count or 0)),
+        "InsertionTime": _time_data(message.inserted_on),
+        "ExpirationTime": _time_data(message.expires_on),
+        "NextVisibleTime": _time_data(message.next_visible_on),
+        "QueueTrigger": TypedData(string=text),
+    }
+    return TypedData(string=text), metadata
+
+
+def _time_data(moment: datetime | None) -> TypedData:
+    return TypedData(json=json.dumps(moment.isoformat() if moment else None))
 
 
 class QueueListener:
@@ -160,21 +167,22 @@ class QueueListener:
         self,
         spec: FunctionSpec,
         queue_name: str,
-        conn_str: str,
+        connection: QueueConnection,
         settings: QueueSettings,
         runtime: DurableRuntime,
         invoker: FunctionInvoker,
         client_binding: Callable[[], str],
+        credentials: CredentialFactory | None = None,
     ) -> None:
         self.spec = spec
         self.queue_name = queue_name
-        self._conn_str = conn_str
+        self.connection = connection
         self._settings = settings
         self._runtime = runtime
         self._invoker = invoker
         self._client_binding = client_binding
-        self._queue = QueueClient.from_connection_string(conn_str, queue_name)
-        self._poison = QueueClient.from_connection_string(conn_str, queue_name + POISON_SUFFIX)
+        self._queue = connection.queue_client(queue_name, credentials)
+        self._poison = connection.queue_client(queue_name + POISON_SUFFIX, credentials)
         self._running: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
         self._poller: asyncio.Task[None] | None = None
@@ -286,25 +294,31 @@ class QueueListener:
         except ValueError as exc:
             await self._to_poison(lease, str(exc))
             return
-        arguments: dict[str, Any] = {self.spec.trigger_arg: to_queue_message(message, body)}
+        trigger, metadata = queue_trigger_data(message, body)
+        inputs = {self.spec.trigger_arg: trigger}
         if self.spec.durable_client_arg:
-            arguments[self.spec.durable_client_arg] = self._client_binding()
+            inputs[self.spec.durable_client_arg] = string_data(self._client_binding())
         lease.start_renewing()
         try:
-            await self._invoker.invoke(self.spec, arguments)
-            succeeded = True
-        except Exception:
-            log.exception(
-                "queue %s: function %s failed on message %s (try %s of %s)",
+            result = await self._invoker.invoke(
+                self.spec,
+                inputs,
+                metadata,
+                reason=f"New queue message detected on '{self.queue_name}'.",
+            )
+        finally:
+            await lease.stop_renewing()
+        succeeded = result.succeeded
+        if not succeeded:
+            log.error(
+                "queue %s: function %s failed on message %s (try %s of %s): %s",
                 self.queue_name,
                 self.spec.name,
                 message.id,
                 message.dequeue_count,
                 self._settings.max_dequeue_count,
+                result.error,
             )
-            succeeded = False
-        finally:
-            await lease.stop_renewing()
         if not succeeded:
             await self._after_failure(lease)
             return
@@ -416,8 +430,10 @@ class QueueTriggerHost:
         invoker: FunctionInvoker,
         client_binding: Callable[[], str],
         environ: Mapping[str, str],
+        credentials: CredentialFactory | None = None,
     ) -> None:
         self._specs = list(functions)
+        self._credentials = credentials
         self._settings = QueueSettings.from_host_json(host_json)
         self._runtime = runtime
         self._invoker = invoker
@@ -435,16 +451,20 @@ class QueueTriggerHost:
                 raise QueueConfigurationError(
                     f"function {spec.name}: invalid queue name {queue_name!r}"
                 )
-            conn_str = connection_string(spec.trigger.get("connection"), self._environ)
+            try:
+                connection = resolve_queue_connection(spec.trigger.get("connection"), self._environ)
+            except ConnectionSettingError as exc:
+                raise QueueConfigurationError(f"function {spec.name}: {exc}") from exc
             self.listeners.append(
                 QueueListener(
                     spec,
                     queue_name,
-                    conn_str,
+                    connection,
                     self._settings,
                     self._runtime,
                     self._invoker,
                     self._client_binding,
+                    self._credentials,
                 )
             )
         for listener in self.listeners:

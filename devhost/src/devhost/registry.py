@@ -1,29 +1,23 @@
-"""Index a v2-model function app the way the Functions worker does, and refuse what we can't run.
+"""The app's functions as the Python worker indexed them, and refusal of what devhost can't run.
 
-The worker imports `function_app.py`, asks the app object for its functions once
-(`app.get_functions()`; a second call raises a duplicate-name error) and reads each
-function's bindings. devhost supports HTTP, queue, orchestration and activity triggers and the
-durable client input binding; anything else is refused at load time with the function's and
-the binding's name, so an app never half-runs.
+Indexing is the worker's own (`azure-functions-runtime`, see devhost.worker): it imports
+`function_app.py`, finds the one app object, validates every function's parameters against
+its bindings and refuses the whole app for one bad function, exactly as on Azure. devhost
+then reads the metadata the worker returned (function names, ids and raw bindings) and
+refuses, by function and binding name, any trigger or binding it does not host (HTTP,
+queue, orchestration and activity triggers and the durable client binding are hosted), so an
+app never half-runs.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import inspect
-import json
 import os
-import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-import azure.functions as func
-
 from devhost.host_json import read_host_json
+from devhost.worker import APP_SCRIPT, IndexedFunction, PythonWorker, WorkerRefusedAppError
 
 HTTP_TRIGGER = "httpTrigger"
 HTTP_OUTPUT = "http"
@@ -38,13 +32,12 @@ _EXTRA_BINDINGS = {HTTP_OUTPUT, DURABLE_CLIENT}
 
 @dataclass(frozen=True)
 class FunctionSpec:
-    """One indexed function: what the worker needs to invoke it."""
+    """One indexed function: its worker function id and the bindings the host fills."""
 
     name: str
+    function_id: str
     trigger: dict[str, Any]
     bindings: list[dict[str, Any]]
-    user_function: Callable[..., Any]
-    is_async: bool
     durable_client_arg: str | None
     trigger_arg: str
 
@@ -54,7 +47,7 @@ class UnsupportedBindingError(Exception):
 
 
 class AppLoadError(Exception):
-    """function_app.py is missing or defines no function app object."""
+    """function_app.py is missing, fails to import, or the worker refused it."""
 
 
 @dataclass
@@ -67,8 +60,9 @@ class FunctionRegistry:
     activities: dict[str, FunctionSpec]
     app_dir: Path
     host_json: dict[str, Any]
-    # Other names an orchestrator/activity answers to (the Python name behind
-    # @app.function_name, the trigger's `orchestration`/`activity` field).
+    worker: PythonWorker
+    # The name an orchestrator/activity is called by when its trigger names one
+    # (`orchestration`/`activity`), as the Durable extension registers it.
     aliases: dict[str, str] = field(default_factory=dict)
 
     def find_orchestrator(self, name: str) -> FunctionSpec | None:
@@ -83,58 +77,34 @@ class FunctionRegistry:
 
 
 def load_app(app_dir: Path) -> FunctionRegistry:
-    """Import `app_dir/function_app.py` and index its functions (get_functions() called once)."""
+    """Read host.json, have the worker index `app_dir/function_app.py`, group its functions."""
     app_dir = Path(app_dir).resolve()
-    module = _import_function_app(app_dir)
-    app = _find_app(module, app_dir)
+    script = app_dir / APP_SCRIPT
+    if not script.is_file():
+        raise AppLoadError(f"{script} not found")
+    host_json = read_host_json(app_dir, os.environ)
+    worker = PythonWorker(app_dir)
+    try:
+        functions = worker.load()
+    except WorkerRefusedAppError as exc:
+        raise AppLoadError(f"{script}: Worker failed to index functions: {exc}") from exc
     registry = FunctionRegistry(
         http={},
         queue={},
         orchestrators={},
         activities={},
         app_dir=app_dir,
-        host_json=read_host_json(app_dir, os.environ),
+        host_json=host_json,
+        worker=worker,
     )
-    for function in app.get_functions():
+    for function in functions:
         _register(registry, function)
     return registry
 
 
-def _import_function_app(app_dir: Path) -> ModuleType:
-    script = app_dir / "function_app.py"
-    if not script.is_file():
-        raise AppLoadError(f"{script} not found")
-    if str(app_dir) not in sys.path:
-        sys.path.insert(0, str(app_dir))
-    digest = hashlib.sha1(str(app_dir).encode()).hexdigest()[:12]
-    module_name = f"devhost_app_{digest}"
-    spec = importlib.util.spec_from_file_location(module_name, script)
-    if spec is None or spec.loader is None:
-        raise AppLoadError(f"cannot import {script}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        sys.modules.pop(module_name, None)
-        raise
-    return module
-
-
-def _find_app(module: ModuleType, app_dir: Path) -> func.FunctionRegister:
-    apps = {
-        name: value
-        for name, value in vars(module).items()
-        if isinstance(value, func.FunctionRegister)
-    }
-    if not apps:
-        raise AppLoadError(f"{app_dir / 'function_app.py'} defines no FunctionApp/DFApp object")
-    return apps.get("app") or next(iter(apps.values()))
-
-
-def _register(registry: FunctionRegistry, function: Any) -> None:
-    name: str = function.get_function_name()
-    bindings = [json.loads(raw) for raw in function.get_raw_bindings()]
+def _register(registry: FunctionRegistry, function: IndexedFunction) -> None:
+    name = function.name
+    bindings = list(function.bindings)
     trigger = _single_trigger(name, bindings)
     client_arg: str | None = None
     for binding in bindings:
@@ -153,13 +123,11 @@ def _register(registry: FunctionRegistry, function: Any) -> None:
             )
         if kind == DURABLE_CLIENT:
             client_arg = str(binding["name"])
-    user_function = function.get_user_function()
     spec = FunctionSpec(
         name=name,
+        function_id=function.function_id,
         trigger=trigger,
         bindings=bindings,
-        user_function=user_function,
-        is_async=inspect.iscoroutinefunction(user_function),
         durable_client_arg=client_arg,
         trigger_arg=str(trigger["name"]),
     )
@@ -170,10 +138,10 @@ def _register(registry: FunctionRegistry, function: Any) -> None:
         registry.queue[name] = spec
     elif kind == ORCHESTRATION_TRIGGER:
         registry.orchestrators[name] = spec
-        _add_aliases(registry, name, [function._name, trigger.get("orchestration")])
+        _add_aliases(registry, name, [trigger.get("orchestration")])
     else:
         registry.activities[name] = spec
-        _add_aliases(registry, name, [function._name, trigger.get("activity")])
+        _add_aliases(registry, name, [trigger.get("activity")])
 
 
 def _single_trigger(name: str, bindings: list[dict[str, Any]]) -> dict[str, Any]:

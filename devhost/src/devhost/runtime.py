@@ -27,7 +27,6 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,13 +44,16 @@ from devhost.engine import (
     RUNNING,
     EpisodeOutcome,
     ExecutionSnapshot,
+    OrchestratorCall,
     fail_without_replay,
     new_engine_state,
     run_episode,
     terminate,
 )
+from devhost.invocation import FunctionInvoker, string_data
 from devhost.registry import FunctionRegistry, FunctionSpec
 from devhost.store import InstanceRecord, Store, Transaction
+from devhost.worker import InvocationResult
 
 log = logging.getLogger("devhost.runtime")
 
@@ -64,7 +66,6 @@ IdleProbe = Callable[[], Awaitable[object]]  # looks for outside work before a v
 _PROBE_SECONDS = 5.0  # idle probes that take longer do not hold the virtual clock back
 _WRITE_RETRY_SECONDS = 1.0  # a refused state write is tried again after this pause
 _MAX_EPISODES_IN_FLIGHT = 8  # queued for the single replay thread; keeps it busy
-_INLINE_REPLAY_EVENTS = 200  # shorter histories replay on the loop itself (~100 µs/event)
 
 
 class _NotWrittenError(Exception):
@@ -141,8 +142,7 @@ class DurableRuntime:
         self._wake: asyncio.Event | None = None
         self._pump_task: asyncio.Task[None] | None = None
         self._stopping = False
-        self._replay_thread: ThreadPoolExecutor | None = None
-        self._activity_pool: ThreadPoolExecutor | None = None
+        self._invoker = FunctionInvoker(registry.worker)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -152,10 +152,6 @@ class DurableRuntime:
         self._wake = asyncio.Event()
         self._stopping = False
         self._store = Store(self.state_path)
-        self._replay_thread = ThreadPoolExecutor(1, thread_name_prefix="devhost-replay")
-        self._activity_pool = ThreadPoolExecutor(
-            self.activity_workers, thread_name_prefix="devhost-activity"
-        )
         loaded = self._store.load()
         self._resume_virtual_time(loaded.instances)
         with self._lock:
@@ -194,9 +190,6 @@ class DurableRuntime:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        for pool in (self._replay_thread, self._activity_pool):
-            if pool is not None:
-                pool.shutdown(wait=False, cancel_futures=True)
         with contextlib.suppress(Exception):
             self._flush()  # what already happened stays; the rest is redone on restart
         if self._store is not None:
@@ -530,22 +523,19 @@ class DurableRuntime:
         messages: list[Message],
         now: datetime,
     ) -> tuple[EpisodeOutcome, float]:
-        """Run the episode; also return the seconds it took.
+        """Run the episode through the worker (which replays on its thread pool, so a long
+        history never stalls the loop); also return the seconds it took."""
+        started = time.perf_counter()
+        outcome = await run_episode(snapshot, messages, now, self.orchestrator_call(spec))
+        return outcome, time.perf_counter() - started
 
-        A short history replays in a couple of milliseconds: inline on the loop is cheaper
-        than a thread hop (and than two threads contending for the GIL). A long one goes to
-        the replay thread so that it cannot stall the HTTP server sharing the loop.
-        """
+    def orchestrator_call(self, spec: FunctionSpec) -> OrchestratorCall:
+        """Invoke `spec` with one episode's context JSON as its trigger value."""
 
-        def work() -> tuple[EpisodeOutcome, float]:
-            started = time.perf_counter()
-            outcome = run_episode(spec, snapshot, messages, now)
-            return outcome, time.perf_counter() - started
+        async def call(body: str) -> InvocationResult:
+            return await self._invoker.invoke(spec, {spec.trigger_arg: string_data(body)})
 
-        if len(snapshot.history) < _INLINE_REPLAY_EVENTS:
-            return work()
-        assert self._loop is not None
-        return await self._loop.run_in_executor(self._replay_thread, work)
+        return call
 
     def _snapshot(self, record: InstanceRecord) -> ExecutionSnapshot:
         history = self._histories.get(record.instance_id)
@@ -718,14 +708,12 @@ class DurableRuntime:
             if spec is None:
                 result = activity_runner.unknown_activity(name)
             else:
-                call = self._activity_call(spec, input_json)
-                if spec.is_async:
-                    result = await activity_runner.run_async(call)
-                else:
-                    assert self._loop is not None
-                    result = await self._loop.run_in_executor(
-                        self._activity_pool, activity_runner.run_sync, call
-                    )
+                client_json = None
+                if spec.durable_client_arg and self.client_binding is not None:
+                    client_json = self.client_binding()
+                result = await activity_runner.run_activity(
+                    self._invoker, spec, input_json, client_json
+                )
             if not self._stopping:
                 await self._commit_activity(message, result)
         except Exception:
@@ -737,15 +725,6 @@ class DurableRuntime:
         finally:
             self._activities_running -= 1
             self._poke()
-
-    def _activity_call(
-        self, spec: FunctionSpec, input_json: str | None
-    ) -> activity_runner.ActivityCall:
-        client_json = None
-        if spec.durable_client_arg and self.client_binding is not None:
-            client_json = self.client_binding()
-        directory = str(self.registry.app_dir)
-        return activity_runner.ActivityCall(spec, input_json, client_json, directory)
 
     async def _commit_activity(
         self, message: Message, result: activity_runner.ActivityResult

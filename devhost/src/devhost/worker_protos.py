@@ -37,7 +37,12 @@ class Message:
 
 
 def _fresh(default: Any) -> Any:
-    """A new empty container for each message (never one shared default)."""
+    """A new empty container or sub-message for each message (never one shared default).
+
+    A message class as a default stands for protobuf's unset sub-message, which reads as
+    an empty message (its oneofs unset), not as None."""
+    if isinstance(default, type):
+        return default()
     if isinstance(default, (list, dict)):
         return type(default)()
     return default
@@ -96,7 +101,7 @@ class RpcHttp(Message):
         "method": "",
         "url": "",
         "headers": {},
-        "body": None,
+        "body": TypedData,
         "params": {},
         "status_code": "",
         "query": {},

@@ -51,7 +51,7 @@ def start_through_an_activity(context: df.DurableOrchestrationContext) -> Genera
 @app.activity_trigger(input_name="cities")
 @app.durable_client_input(client_name="client")
 async def start_chain(
-    cities: list[str], client: df.DurableOrchestrationClient, context: func.Context
+    cities: list, client: df.DurableOrchestrationClient, context: func.Context
 ) -> dict[str, str]:
     instance_id = await client.start_new("chain", None, cities)
     return {"instance_id": instance_id, "function_name": context.function_name}

@@ -38,7 +38,7 @@ def slow_job(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dic
 
 
 @app.activity_trigger(input_name="work")
-def slow_step(work: dict[str, int]) -> int:
+def slow_step(work: dict) -> int:
     time.sleep(0.25)
     return work["value"] * 2 + work["step"]
 

@@ -46,7 +46,7 @@ def process_order(context: df.DurableOrchestrationContext) -> Generator[Any, Any
 
 
 @app.activity_trigger(input_name="items")
-def price(items: list[dict[str, Any]]) -> float:
+def price(items: list) -> float:
     return sum(item["qty"] * item["unit_price"] for item in items)
 
 

@@ -43,7 +43,7 @@ def with_retry(context: df.DurableOrchestrationContext) -> Generator[Any, Any, d
 
 
 @app.activity_trigger(input_name="plan")
-def flaky(plan: dict[str, Any]) -> str:
+def flaky(plan: dict) -> str:
     with _lock:
         _attempts[plan["key"]] += 1
         attempt = _attempts[plan["key"]]

@@ -19,5 +19,5 @@ def square(n: int) -> int:
 
 
 @app.activity_trigger(input_name="values")
-async def add_up(values: list[int]) -> int:
+async def add_up(values: list) -> int:
     return sum(values)
