@@ -14,7 +14,7 @@ import json
 import sys
 from datetime import timedelta
 
-from demo.stack import LocalStack, run_local_stack
+from demo.stack import run_local_stack
 from simulators.cpp import Scenario
 
 PUBLISHER = "contoso"
@@ -40,28 +40,13 @@ SETTINGS = {
 }
 
 
-def function_key(stack: LocalStack) -> str | None:
-    """The key devhost accepts for FUNCTION-level routes, once devhost has keys."""
-    keys = getattr(stack.devhost.host, "keys", None) or getattr(stack.devhost, "keys", None)
-    if keys is None:
-        return None
-    for name in ("function_key", "default_function_key", "default"):
-        value = getattr(keys, name, None)
-        if isinstance(value, str):
-            return value
-    if isinstance(keys, dict):
-        value = keys.get("default") or next(iter(keys.values()), None)
-        return value if isinstance(value, str) else None
-    return None
-
-
 def main() -> int:
     with run_local_stack(virtual_time=False, scenarios=SCENARIOS, settings=SETTINGS) as stack:
         facts = {
             "baseUrl": stack.base_url,
             "cppUrl": stack.cpp.base_url,
             "eventGridUrl": stack.eventgrid.endpoint,
-            "functionKey": function_key(stack),
+            "functionKey": stack.function_key,
         }
         print(json.dumps(facts), flush=True)
         sys.stdin.read()
