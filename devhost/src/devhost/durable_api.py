@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from devhost.limits import InvalidInstanceIdError
 from devhost.runtime import (
     DurableRuntime,
     InstanceExistsError,
@@ -109,12 +110,18 @@ def decode_client_payload(text: str) -> str:
     return json.dumps(value)
 
 
+_DOTNET_EXCEPTION_TYPES = {
+    "InvalidInstanceIdError": "System.ArgumentException",
+    "UnknownFunctionError": "System.ArgumentException",
+}
+
+
 def _error(status: int, message: str, exc: BaseException | None = None) -> web.Response:
     """The host's HttpError body; the SDK reads `ExceptionMessage` on a failed start."""
     body: dict[str, Any] = {"Message": message}
     if exc is not None:
         body["ExceptionMessage"] = str(exc)
-        body["ExceptionType"] = type(exc).__name__
+        body["ExceptionType"] = _DOTNET_EXCEPTION_TYPES.get(type(exc).__name__, type(exc).__name__)
     return web.json_response(body, status=status)
 
 
@@ -198,7 +205,7 @@ class DurableHttpApi:
             instance_id = await self._runtime.start_new(
                 name, request.match_info.get("instance_id"), input_json
             )
-        except UnknownFunctionError as exc:
+        except (UnknownFunctionError, InvalidInstanceIdError) as exc:
             return _error(400, "One or more of the arguments submitted is incorrect", exc)
         except InstanceExistsError as exc:
             return self._exists_error(request.match_info.get("instance_id", ""), exc)
