@@ -380,22 +380,36 @@ class GoLiveRun:
         return _now(self.context)
 
 
-# Durable Functions caps custom status at 16 KB of JSON; stay well inside it.
-CUSTOM_STATUS_BUDGET = 12_000
+# The extension refuses a custom status over 16 KB of compact JSON measured in UTF-16.
+CUSTOM_STATUS_BUDGET_BYTES = 14 * 1024
+# What the last resort keeps of a list (reasons, events) and of a text.
+_SHORT_LIST = 3
+_SHORT_TEXT = 500
 
 
 def _within_status_limit(status: dict[str, Any]) -> dict[str, Any]:
-    """Drop step messages, then the step list, then clip long texts, until it fits."""
-    if len(json.dumps(status)) <= CUSTOM_STATUS_BUDGET:
-        return status
-    steps = [{**step, "messages": []} for step in status.get("steps") or []]
-    terse = {**status, "steps": steps}
-    if len(json.dumps(terse)) <= CUSTOM_STATUS_BUDGET:
-        return terse
+    """Drop step messages, then the step list, then shorten lists and texts, until it fits."""
+    terse = {**status, "steps": [{**step, "messages": []} for step in status.get("steps") or []]}
     slim = {**status, "steps": [], "stepsOmitted": True}
-    if len(json.dumps(slim)) <= CUSTOM_STATUS_BUDGET:
-        return slim
-    return {key: (value[:500] if isinstance(value, str) else value) for key, value in slim.items()}
+    for candidate in (status, terse, slim):
+        if _utf16_bytes(candidate) <= CUSTOM_STATUS_BUDGET_BYTES:
+            return candidate
+    return {key: _shortened(value) for key, value in slim.items()}
+
+
+def _utf16_bytes(value: Any) -> int:
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return len(text.encode("utf-16-le", errors="surrogatepass"))
+
+
+def _shortened(value: Any) -> Any:
+    if isinstance(value, str):
+        return value[:_SHORT_TEXT]
+    if isinstance(value, list):
+        return [_shortened(item) for item in value[-_SHORT_LIST:]]
+    if isinstance(value, dict):
+        return {key: _shortened(item) for key, item in value.items()}
+    return value
 
 
 def _now(context: Any) -> datetime:
