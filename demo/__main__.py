@@ -147,11 +147,6 @@ def serve(port: int, *, virtual_time: bool) -> int:
         say(f"devhost: {base}  ({'virtual' if virtual_time else 'real'} time)")
         say(f"CPP simulator: {stack.cpp.base_url}  Event Grid: {stack.eventgrid.endpoint}")
         say(f"Durable API:   {base}/runtime/webhooks/durabletask/instances")
-        key = stack.function_key
-        say(
-            f"dashboard:     {stack.dashboard_url}  (enter the function key once on the page: "
-            f"{key or 'any text; this devhost checks no keys'})"
-        )
         say("try (offer-id words choose the CPP scenario, see docs/simulators.md):")
         say(f"  curl -i -X POST {base}/api/golive/contoso/demo-offer-slow-blocked")
         say(f"  curl -s {base}/api/golive/contoso/demo-offer-slow-blocked")
@@ -160,6 +155,7 @@ def serve(port: int, *, virtual_time: bool) -> int:
             "-d '{\"cancelOperation\": true}'"
         )
         say(f"  curl -s {stack.eventgrid.endpoint}   # events received")
+        say(f"dashboard:     {base}/api/dashboard  (enter this key once: {stack.function_key})")
         say("Ctrl-C stops everything.")
         stopping.wait()
     return 0

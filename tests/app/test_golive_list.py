@@ -20,8 +20,13 @@ pytestmark = pytest.mark.azurite
 DETAIL_ONLY = {"steps", "events", "operationLocation"}
 
 
+def keyed(app: AppDriver) -> dict[str, str]:
+    return app.stack.devhost.function_key_headers
+
+
 def listing(app: AppDriver, **params: str) -> requests.Response:
-    return requests.get(f"{app.stack.base_url}/api/golive", params=params, timeout=30)
+    url = f"{app.stack.base_url}/api/golive"
+    return requests.get(url, params=params, headers=keyed(app), timeout=30)
 
 
 def rows(app: AppDriver, **params: str) -> list[dict[str, Any]]:
@@ -37,7 +42,8 @@ def offers(found: list[dict[str, Any]]) -> set[str]:
 
 def start_all(app: AppDriver, publisher: str, names: list[str]) -> None:
     for name in names:
-        assert app.start(publisher, name).status_code == 202
+        url = app.stack.go_live_url(publisher, name)
+        assert requests.post(url, headers=keyed(app), timeout=30).status_code == 202
     for name in names:
         app.wait_until_finished(publisher, name)
 
@@ -85,8 +91,9 @@ def test_paging_returns_every_go_live_once_across_the_extensions_pages(
     pages = 0
     while True:
         headers = {"x-ms-continuation-token": token} if token and pages % 2 else {}
+        headers.update(keyed(app))
         params = {"publisher": "list-paging", "top": "2"}
-        if token and not headers:
+        if token and "x-ms-continuation-token" not in headers:
             params["continuationToken"] = token
         response = requests.get(
             f"{app.stack.base_url}/api/golive", params=params, headers=headers, timeout=30
@@ -156,10 +163,17 @@ def test_a_bad_filter_is_refused_with_its_reason(
 
 
 def test_the_function_key_parameter_is_not_a_filter(app: AppDriver) -> None:
-    assert listing(app, code="some-key", publisher="nobody-here").json() == {
-        "goLives": [],
-        "continuationToken": None,
-    }
+    url = f"{app.stack.base_url}/api/golive"
+    params = {"code": app.stack.function_key, "publisher": "nobody-here"}
+    answer = requests.get(url, params=params, timeout=30)
+    assert answer.status_code == 200
+    assert answer.json() == {"goLives": [], "continuationToken": None}
+
+
+@pytest.mark.parametrize("headers", [{}, {"x-functions-key": "not-the-key"}])
+def test_the_list_needs_the_function_key(app: AppDriver, headers: dict[str, str]) -> None:
+    url = f"{app.stack.base_url}/api/golive"
+    assert requests.get(url, headers=headers, timeout=30).status_code == 401
 
 
 def test_the_status_route_lists_the_events_published_for_the_run(app: AppDriver) -> None:

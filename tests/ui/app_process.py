@@ -33,14 +33,14 @@ class DashboardApp:
 
     base_url: str
     cpp_url: str
-    function_key: str | None
+    function_key: str
 
     @property
     def dashboard_url(self) -> str:
         return f"{self.base_url}/api/dashboard"
 
     def headers(self) -> dict[str, str]:
-        return {"x-functions-key": self.function_key} if self.function_key else {}
+        return {"x-functions-key": self.function_key}
 
     def start(self, publisher: str, offer: str) -> None:
         url = f"{self.base_url}/api/golive/{publisher}/{offer}"
@@ -109,7 +109,7 @@ def run_dashboard_app() -> Iterator[DashboardApp]:
     try:
         assert process.stdout is not None
         facts = _first_json_line(process.stdout, START_TIMEOUT)
-        yield DashboardApp(facts["baseUrl"], facts["cppUrl"], facts.get("functionKey"))
+        yield DashboardApp(facts["baseUrl"], facts["cppUrl"], facts["functionKey"])
     finally:
         if process.stdin:
             process.stdin.close()
@@ -133,5 +133,5 @@ def start_sample_go_lives(app: DashboardApp) -> None:
 def open_dashboard(page: Any, app: DashboardApp, key: str | None = None) -> None:
     """Load the page and enter the key once, as an operator does."""
     page.goto(app.dashboard_url)
-    page.get_by_label("Function key").fill(key if key is not None else app.function_key or "any")
+    page.get_by_label("Function key").fill(key if key is not None else app.function_key)
     page.get_by_role("button", name="Use key").click()
