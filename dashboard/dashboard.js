@@ -100,11 +100,23 @@
     return outcome.startsWith(OUTCOME_PREFIX) ? outcome.slice(OUTCOME_PREFIX.length) : outcome;
   }
 
+  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+  // "Nov 30 19:54" in UTC (the year only when it is not this year); full ISO text in `title`.
   function when(text) {
     if (!text) return "";
     const date = new Date(text);
     if (isNaN(date.getTime())) return text;
-    return date.toISOString().slice(0, 16).replace("T", " ") + " UTC";
+    const pad = (n) => String(n).padStart(2, "0");
+    const year = date.getUTCFullYear() === new Date().getUTCFullYear() ? "" : date.getUTCFullYear() + " ";
+    return year + MONTHS[date.getUTCMonth()] + " " + pad(date.getUTCDate()) + " " +
+      pad(date.getUTCHours()) + ":" + pad(date.getUTCMinutes());
+  }
+
+  function timeCell(tr, text) {
+    const td = cell(tr, when(text), "when");
+    if (text) td.title = text;
+    return td;
   }
 
   function cell(tr, text, className) {
@@ -138,7 +150,7 @@
     for (const row of rows) {
       const tr = document.createElement("tr");
       tr.dataset.instanceId = row.instanceId;
-      const offer = cell(tr, "");
+      const offer = cell(tr, "", "offer-cell");
       const name = document.createElement("span");
       name.className = "offer";
       name.textContent = offerName(row);
@@ -162,9 +174,9 @@
       cell(tr, row.currentStep);
       cell(tr, row.cppStatus);
       cell(tr, row.polls, "number");
-      cell(tr, when(row.nextPollAt), "when");
-      cell(tr, when(row.startedAt || row.createdTime), "when");
-      cell(tr, when(row.deadline), "when");
+      timeCell(tr, row.nextPollAt);
+      timeCell(tr, row.startedAt || row.createdTime);
+      timeCell(tr, row.deadline);
       cell(tr, shortOutcome(row.outcome) || (IN_FLIGHT.has(row.runtimeStatus) ? "" : row.runtimeStatus));
       const actions = cell(tr, "", "actions");
       actions.appendChild(button("Details", "Details of " + offerName(row), () => showDetail(row)));
@@ -249,7 +261,7 @@
     }
     const list = element("ul", null, "events");
     for (const event of events) {
-      list.appendChild(element("li", shortOutcome(event.type) + " \u2014 " + when(event.time) + " \u2014 id " + event.id));
+      list.appendChild(element("li", shortOutcome(event.type) + " \u2014 " + when(event.time) + " UTC \u2014 id " + event.id));
     }
     section.appendChild(list);
     return section;
@@ -288,9 +300,9 @@
         ["Outcome", shortOutcome(data.outcome)],
         ["Failure", data.failure],
         ["Polls", data.polls],
-        ["Next poll", when(data.nextPollAt)],
-        ["Started", when(data.startedAt)],
-        ["Deadline", when(data.deadline)],
+        ["Next poll (UTC)", when(data.nextPollAt)],
+        ["Started (UTC)", when(data.startedAt)],
+        ["Deadline (UTC)", when(data.deadline)],
         ["Request id", data.requestId],
         ["Correlation id", data.correlationId],
         ["Operation", data.operationLocation],

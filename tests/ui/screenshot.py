@@ -30,7 +30,7 @@ def main(argv: list[str]) -> int:
     with run_dashboard_app() as app, sync_playwright() as playwright:
         start_sample_go_lives(app)
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1500, "height": 640})
+        page = browser.new_page(viewport={"width": 1500, "height": 700})
         open_dashboard(page, app)
         page.locator("#golives tbody tr").nth(3).wait_for()
         page.screenshot(path=str(target / "dashboard.png"))
