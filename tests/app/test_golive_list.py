@@ -164,7 +164,7 @@ def test_a_bad_filter_is_refused_with_its_reason(
 
 def test_the_function_key_parameter_is_not_a_filter(app: AppDriver) -> None:
     url = f"{app.stack.base_url}/api/golive"
-    params = {"code": app.stack.function_key, "publisher": "nobody-here"}
+    params = {"code": app.stack.devhost.keys.default_function, "publisher": "nobody-here"}
     answer = requests.get(url, params=params, timeout=30)
     assert answer.status_code == 200
     assert answer.json() == {"goLives": [], "continuationToken": None}

@@ -46,7 +46,7 @@ def main() -> int:
             "baseUrl": stack.base_url,
             "cppUrl": stack.cpp.base_url,
             "eventGridUrl": stack.eventgrid.endpoint,
-            "functionKey": stack.function_key,
+            "functionKey": stack.devhost.keys.default_function,
         }
         print(json.dumps(facts), flush=True)
         sys.stdin.read()
