@@ -20,13 +20,8 @@ pytestmark = pytest.mark.azurite
 DETAIL_ONLY = {"steps", "events", "operationLocation"}
 
 
-def keyed(app: AppDriver) -> dict[str, str]:
-    return app.stack.devhost.function_key_headers
-
-
 def listing(app: AppDriver, **params: str) -> requests.Response:
-    url = f"{app.stack.base_url}/api/golive"
-    return requests.get(url, params=params, headers=keyed(app), timeout=30)
+    return app.stack.http.get(f"{app.stack.base_url}/api/golive", params=params, timeout=30)
 
 
 def rows(app: AppDriver, **params: str) -> list[dict[str, Any]]:
@@ -42,8 +37,7 @@ def offers(found: list[dict[str, Any]]) -> set[str]:
 
 def start_all(app: AppDriver, publisher: str, names: list[str]) -> None:
     for name in names:
-        url = app.stack.go_live_url(publisher, name)
-        assert requests.post(url, headers=keyed(app), timeout=30).status_code == 202
+        assert app.start(publisher, name).status_code == 202
     for name in names:
         app.wait_until_finished(publisher, name)
 
@@ -91,11 +85,10 @@ def test_paging_returns_every_go_live_once_across_the_extensions_pages(
     pages = 0
     while True:
         headers = {"x-ms-continuation-token": token} if token and pages % 2 else {}
-        headers.update(keyed(app))
         params = {"publisher": "list-paging", "top": "2"}
         if token and "x-ms-continuation-token" not in headers:
             params["continuationToken"] = token
-        response = requests.get(
+        response = app.stack.http.get(
             f"{app.stack.base_url}/api/golive", params=params, headers=headers, timeout=30
         )
         assert response.status_code == 200, response.text
