@@ -85,10 +85,11 @@ class GoLiveFilter:
             return _RUNNING
         return ()
 
-    def instance_id_prefix(self) -> str | None:
-        if self.publisher is None:
-            return None
+    def instance_id_prefix(self) -> str:
+        """Go-live instances only (of one publisher when asked): the task hub may hold others."""
         sep = INSTANCE_ID_SEPARATOR
+        if self.publisher is None:
+            return f"{INSTANCE_ID_PREFIX}{sep}"
         return f"{INSTANCE_ID_PREFIX}{sep}{self.publisher.lower()}{sep}"
 
     def matches(self, row: Mapping[str, Any]) -> bool:

@@ -80,11 +80,17 @@ class InstanceQueryClient:
         if self._session is None:
             raise RuntimeError("use InstanceQueryClient as an async context manager")
         headers = {CONTINUATION_HEADER: token} if token else {}
-        async with self._session.get(self._url, params=query.params(), headers=headers) as answer:
-            text = await answer.text()
-            if answer.status != 200:
-                raise InstanceQueryError(f"instance query answered {answer.status}: {text[:200]}")
-            next_token = answer.headers.get(CONTINUATION_HEADER, "").strip()
+        try:
+            async with self._session.get(
+                self._url, params=query.params(), headers=headers
+            ) as answer:
+                text = await answer.text()
+                status = answer.status
+                next_token = answer.headers.get(CONTINUATION_HEADER, "").strip()
+        except (TimeoutError, aiohttp.ClientError) as error:
+            raise InstanceQueryError(f"instance query failed: {error!r}") from error
+        if status != 200:
+            raise InstanceQueryError(f"instance query answered {status}: {text[:200]}")
         try:
             body = json.loads(text)
         except ValueError:

@@ -22,7 +22,7 @@ def query(**params: str) -> dict[str, list[str]]:
 def test_no_parameters_is_everything() -> None:
     wanted = parse_filter({})
     assert wanted.runtime_statuses() == ()
-    assert wanted.instance_id_prefix() is None
+    assert wanted.instance_id_prefix() == "golive:"
     assert wanted.matches({"phase": "polling", "outcome": None, "api": "cpp"})
 
 
