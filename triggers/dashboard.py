@@ -31,12 +31,22 @@ SECURITY_HEADERS = {
 }
 
 
-@blueprint.route(
-    route=PAGE_ROUTE + "/{asset?}", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS
-)
+@blueprint.route(route=PAGE_ROUTE, methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 def dashboard_http(req: func.HttpRequest) -> func.HttpResponse:
-    """The page (no asset) or one of its files; 404 for anything else."""
-    asset = (req.route_params.get("asset") or "").strip()
+    """The page."""
+    return _serve(req, "")
+
+
+@blueprint.route(
+    route=PAGE_ROUTE + "/{asset}", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS
+)
+def dashboard_file_http(req: func.HttpRequest) -> func.HttpResponse:
+    """One of the page's files (or the page itself as index.html); 404 for anything else."""
+    return _serve(req, req.route_params.get("asset") or "")
+
+
+def _serve(req: func.HttpRequest, asset: str) -> func.HttpResponse:
+    asset = asset.strip()
     if asset == "index.html":
         asset = ""
     if asset not in ASSETS:
