@@ -10,7 +10,7 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from activities.blueprint import blueprint as activities
-from golive.app_settings import current_settings
+from golive.settings import current_settings
 from orchestrators.blueprint import blueprint as orchestrators
 from triggers.http_routes import blueprint as http_routes
 from triggers.queue_starter import blueprint as queue_starter

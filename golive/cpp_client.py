@@ -34,11 +34,11 @@ from golive.cpp_results import (
     result_from_dict,
     start_result_from_dict,
 )
+from golive.errors import UnsafeLocationError
 from golive.go_live_request import GoLiveRequest
 from golive.http_headers import parse_retry_after, retry_after_seconds
-from golive.netloc import Origin, origin_of
 from golive.operation import OperationFormatError, Outcome, classify_status, parse_operation
-from golive.settings import Settings
+from golive.origin import Origin, origin_of
 
 __all__ = [
     "API_VERSION",
@@ -80,10 +80,6 @@ _HINT_403 = (
     "account in Partner Center (Users > Azure AD applications, role Owner or Manager), "
     "and check the token audience is https://cloudpartner.azure.com."
 )
-
-
-class UnsafeLocationError(ValueError):
-    """An operation URL that must not receive the bearer token."""
 
 
 def resolve_operation_url(base_url: str, location: str) -> str:
@@ -161,16 +157,6 @@ class CppClient:
         self._timeout = timeout
         self._own_session = session is None
         self._session = session if session is not None else requests.Session()
-
-    @classmethod
-    def from_settings(cls, settings: Settings, credential: TokenCredential) -> CppClient:
-        """The client the app's settings describe (base URL, scope, timeout)."""
-        return cls(
-            settings.cpp_base_url,
-            credential,
-            settings.cpp_scope,
-            settings.cpp_request_timeout_seconds,
-        )
 
     def close(self) -> None:
         if self._own_session:

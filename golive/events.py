@@ -17,6 +17,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from golive.errors import EventValidationError
 from golive.operation import AttentionCondition, OperationSnapshot, Outcome
 
 __all__ = [
@@ -64,10 +65,6 @@ _EVENT_ID_NAMESPACE = uuid.UUID("6f0b7a4e-3c55-5d8e-9a51-2c1e0b6d4f17")
 # Event Grid refuses events above 1 MB; stay clearly below it.
 MAX_EVENT_BYTES = 900_000
 _MAX_ERROR_MESSAGES = 10
-
-
-class EventValidationError(ValueError):
-    """An event does not match the CloudEvents envelope or its type's data schema."""
 
 
 def event_id(instance_id: str, run_id: str, event_type: str, discriminator: str = "") -> str:

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from golive.errors import InvalidRequestError
+
 __all__ = [
     "GoLiveRequest",
     "InvalidRequestError",
@@ -35,14 +37,6 @@ _HTTP_BODY_FIELDS = ("requestId", "correlationId")
 INSTANCE_ID_PREFIX = "golive"
 # `:` can appear in no publisher or offer id, so the instance id splits back unambiguously.
 INSTANCE_ID_SEPARATOR = ":"
-
-
-class InvalidRequestError(ValueError):
-    """The request cannot be accepted; `reason` says why in words a sender can act on."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)

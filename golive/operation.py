@@ -16,6 +16,8 @@ from enum import StrEnum
 from html.parser import HTMLParser
 from typing import Any
 
+from golive.errors import OperationFormatError
+
 __all__ = [
     "AttentionCondition",
     "OperationFormatError",
@@ -64,10 +66,6 @@ def classify_status(word: str | None) -> Outcome:
     if value in _CANCELED:
         return Outcome.CANCELED
     return Outcome.IN_PROGRESS
-
-
-class OperationFormatError(ValueError):
-    """The operation body is not the JSON object (or one-element array) CPP documents."""
 
 
 @dataclass(frozen=True)

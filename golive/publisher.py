@@ -20,8 +20,7 @@ from azure.core.messaging import CloudEvent
 from azure.eventgrid import EventGridPublisherClient
 
 from golive.http_headers import retry_after_seconds
-from golive.netloc import is_loopback_host
-from golive.settings import Settings
+from golive.origin import is_loopback_host
 
 __all__ = [
     "EventPublisher",
@@ -137,13 +136,6 @@ class EventPublisher:
         self._loopback_http = loopback_http
         self._timeout = timeout
         self._client = EventGridPublisherClient(endpoint, auth)
-
-    @classmethod
-    def from_settings(
-        cls, settings: Settings, credential: TokenCredential | None
-    ) -> EventPublisher:
-        """The publisher the app's settings describe (endpoint, and key if one is set)."""
-        return cls(settings.eventgrid_endpoint, settings.eventgrid_key, credential)
 
     def close(self) -> None:
         self._client.close()

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from golive import events
+from golive.errors import EventNotDeliveredError
 from golive.function_names import (
     CANCEL_ACTIVITY,
     CANCEL_EVENT,
@@ -27,14 +28,6 @@ from golive.operation import OperationSnapshot, Outcome
 from orchestrators.state import FINISHED, POLLING, PUBLISHING, STARTING, GoLiveState
 
 Steps = Generator[Any, Any, Any]
-
-
-class EventNotDeliveredError(RuntimeError):
-    """The completion event could not be published within the give-up window.
-
-    Raised so the instance ends Failed, where monitoring sees it; the event itself
-    is in the message, so nothing is lost.
-    """
 
 
 @dataclass(frozen=True)
@@ -65,6 +58,8 @@ class GoLiveRun:
         self.poll_policy = config.poll_policy()
         self.start_policy = config.start_retry_policy()
         self.poll_retry_policy = config.poll_retry_policy()
+        self.refusal_policy = config.poll_refusal_policy()
+        self.cancel_policy = config.cancel_retry_policy()
         self.publish_policy = config.publish_retry_policy()
         self.deadline = _parse_time(state.deadline)
         self.iterations = 0
@@ -128,9 +123,9 @@ class GoLiveRun:
                 # weeks-long run; a refusal that persists does.
                 refusals = self.state.poll_refusals + 1
                 self.state = replace(self.state, poll_refusals=refusals)
-                if self.start_policy.exhausted(refusals):
+                if self.refusal_policy.exhausted(refusals):
                     return (yield from self.finish(_poll_refused(result)))
-                delay = self.poll_retry_policy.delay(refusals, _retry_after(result))
+                delay = self.refusal_policy.delay(refusals, _retry_after(result))
             elif kind == "unsafeLocation":
                 ending = Ending(events.FAILED, reason=_unsafe_reason(result))
                 return (yield from self.finish(ending))
@@ -262,9 +257,9 @@ class GoLiveRun:
             request = {"request": self.state.request.to_dict()}
             result = yield from self.call(CANCEL_ACTIVITY, request)
             attempts += 1
-            if result.get("kind") != "transient" or self.start_policy.exhausted(attempts):
+            if result.get("kind") != "transient" or self.cancel_policy.exhausted(attempts):
                 break
-            delay = self.start_policy.delay(attempts, _retry_after(result))
+            delay = self.cancel_policy.delay(attempts, _retry_after(result))
             yield self.context.create_timer(self.now() + delay)
         return Ending(events.CANCELED, reason=f"{reason}; CPP cancel: {_describe(result)}")
 

@@ -8,9 +8,9 @@ import logging
 import azure.durable_functions as df
 import azure.functions as func
 
-from golive.app_settings import current_settings
 from golive.function_names import CANCEL_EVENT
 from golive.go_live_request import InvalidRequestError, instance_id_for, parse_http_request
+from golive.settings import current_settings
 from golive.structured_log import log_event
 from triggers.responses import error_response, json_response
 from triggers.starter import (

@@ -17,7 +17,7 @@ import azure.durable_functions as df
 
 from golive.function_names import ORCHESTRATOR
 from golive.go_live_request import GoLiveRequest, instance_id_for
-from golive.settings import OrchestrationConfig, Settings
+from golive.settings import Settings
 from orchestrators.state import GoLiveState
 
 ACTIVE = {
@@ -61,8 +61,7 @@ async def start_go_live(
         return AlreadyRunning(instance_id, duplicate_request=repeated)
     if repeated:
         return DuplicateRequest(instance_id)
-    config = OrchestrationConfig.from_dict(settings.orchestration_config())
-    state = GoLiveState.new(request, config, known_ids)
+    state = GoLiveState.new(request, settings.orchestration_config(), known_ids)
     try:
         await client.start_new(ORCHESTRATOR, instance_id, state.to_dict())
     except Exception:

@@ -25,7 +25,6 @@ from golive.cpp_client import (
 )
 from golive.go_live_request import InvalidRequestError
 from golive.operation import Outcome
-from golive.settings import load_settings
 from tests.golive.fakes import FailingCredential, FakeCredential
 from tests.golive.local_server import LocalServer, Received, Reply, always, serve
 
@@ -495,21 +494,6 @@ def test_every_result_survives_a_json_round_trip(
         start_result_from_dict(polled.to_dict())
     with pytest.raises(ValueError):
         cancel_result_from_dict(others[2].to_dict())
-
-
-def test_from_settings(cpp: LocalServer, credential: FakeCredential) -> None:
-    settings = load_settings(
-        {
-            "CPP_API_BASE_URL": cpp.base_url,
-            "CPP_TOKEN_SCOPE": "api://cpp-test/.default",
-            "EVENTGRID_TOPIC_ENDPOINT": "https://topic.example.net/api/events",
-        }
-    )
-    script(cpp, "POST", GOLIVE_PATH, Reply(202, {"Location": MIGRATED}))
-    with CppClient.from_settings(settings, credential) as client:
-        result = client.start_go_live("contoso", "contoso-offer")
-    assert result == Accepted(cpp.base_url + MIGRATED)
-    assert credential.scopes == [("api://cpp-test/.default",)]
 
 
 def test_refuses_a_base_url_that_would_leak_the_token(credential: FakeCredential) -> None:

@@ -16,7 +16,6 @@ from golive.publisher import (
     PublishFailed,
     publish_result_from_dict,
 )
-from golive.settings import load_settings
 from tests.golive.fakes import FailingCredential, FakeCredential
 from tests.golive.local_server import LocalServer, Reply, always, serve
 from tests.golive.samples import run_summary
@@ -158,13 +157,3 @@ def test_results_survive_a_json_round_trip() -> None:
     assert PublishFailed("x", False).to_dict()["kind"] == "failed"
     with pytest.raises(ValueError):
         publish_result_from_dict({"kind": "status"})
-
-
-def test_from_settings() -> None:
-    with serve(always(Reply(200))) as sink:
-        settings = load_settings(
-            {"EVENTGRID_TOPIC_ENDPOINT": endpoint(sink), "EVENTGRID_TOPIC_KEY": KEY}
-        )
-        with EventPublisher.from_settings(settings, None) as publisher:
-            assert publisher.publish(an_event()) == Published()
-    assert sink.received[0].headers["aeg-sas-key"] == KEY
