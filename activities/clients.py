@@ -9,8 +9,8 @@ from __future__ import annotations
 from functools import cache
 
 from golive.cpp_client import CppClient
+from golive.event_grid import EventGridSender
 from golive.identity import build_credential
-from golive.publisher import EventPublisher
 from golive.settings import current_settings
 
 
@@ -26,8 +26,8 @@ def cpp_client() -> CppClient:
 
 
 @cache
-def event_publisher() -> EventPublisher:
+def event_grid_sender() -> EventGridSender:
     config = current_settings()
     key = config.eventgrid_topic_key
     credential = None if key else build_credential(config.managed_identity_client_id)
-    return EventPublisher(config.eventgrid_topic_endpoint, key, credential)
+    return EventGridSender(config.eventgrid_topic_endpoint, key, credential)

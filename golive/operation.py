@@ -1,6 +1,6 @@
 """The CPP operation as this app understands it: status words, steps, attention conditions.
 
-CPP documents neither which status words are terminal nor a fixed casing (FACTS.md §1),
+CPP documents neither which status words are terminal nor a fixed casing (docs/cpp-api.md),
 so every word is compared case-insensitively and unknown words mean "still running".
 Snapshots are bounded in size because they travel through activity results, the
 orchestration state and the completion event.
@@ -46,10 +46,6 @@ class Outcome(StrEnum):
     FAILED = "failed"
     CANCELED = "canceled"
     IN_PROGRESS = "inProgress"
-
-    @property
-    def is_terminal(self) -> bool:
-        return self is not Outcome.IN_PROGRESS
 
 
 def _norm(word: str | None) -> str:

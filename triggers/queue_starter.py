@@ -20,7 +20,7 @@ from triggers.starter import (
     AlreadyRunning,
     DuplicateRequest,
     decision_log_fields,
-    start_go_live,
+    start_orchestration,
 )
 
 blueprint = df.Blueprint()
@@ -48,7 +48,7 @@ async def start_go_live_from_queue(
             logger, "invalid go-live message", {**where, "reason": error.reason}, logging.ERROR
         )
         raise InvalidQueueMessageError(error.reason) from None
-    decision = await start_go_live(client, request, current_settings())
+    decision = await start_orchestration(client, request, current_settings())
     fields = {**where, **decision_log_fields(decision, request)}
     if isinstance(decision, AlreadyRunning):
         log_event(

@@ -1,7 +1,7 @@
 """What `GET /api/golive/{publisherId}/{offerId}` shows: the go-live, not the plumbing.
 
-Built from the orchestration's custom status (kept current by the orchestrator)
-and, once finished, its output.
+Built from the orchestration's custom status (`RunStatus`, kept current by the
+orchestrator) and, once finished, its output (`RunOutput`).
 """
 
 from __future__ import annotations
@@ -10,27 +10,32 @@ from typing import Any
 
 import azure.durable_functions as df
 
+from golive.run_status import Phase, RunOutput, RunStatus
+
+_NOT_STARTED = RunStatus(phase=Phase.STARTING)
+
 
 def go_live_view(status: df.DurableOrchestrationStatus) -> dict[str, Any]:
-    custom = status.custom_status if isinstance(status.custom_status, dict) else {}
-    output = status.output if isinstance(status.output, dict) else {}
+    shown = RunStatus.from_json(status.custom_status)
+    custom = shown or _NOT_STARTED
+    output = RunOutput.from_json(status.output)
     runtime_status = status.runtime_status.value if status.runtime_status else None
     return {
         "instanceId": status.instance_id,
         "runtimeStatus": runtime_status,
-        "phase": custom.get("phase"),
-        "outcome": output.get("outcome") or custom.get("outcome"),
-        "requestId": custom.get("requestId"),
-        "correlationId": custom.get("correlationId"),
-        "operationLocation": custom.get("operationLocation"),
-        "cppStatus": custom.get("cppStatus"),
-        "currentStep": custom.get("currentStep"),
-        "steps": custom.get("steps") or [],
-        "polls": custom.get("polls", 0),
-        "nextPollAt": custom.get("nextPollAt"),
-        "startedAt": custom.get("startedAt"),
-        "deadline": custom.get("deadline"),
-        "eventId": output.get("eventId"),
+        "phase": str(shown.phase) if shown else None,
+        "outcome": output.outcome if output else custom.outcome,
+        "requestId": custom.request_id,
+        "correlationId": custom.correlation_id,
+        "operationLocation": custom.operation_location,
+        "cppStatus": custom.cpp_status,
+        "currentStep": custom.current_step,
+        "steps": [dict(step) for step in custom.steps],
+        "polls": custom.polls,
+        "nextPollAt": custom.next_poll_at,
+        "startedAt": custom.started_at,
+        "deadline": custom.deadline,
+        "eventId": output.event_id if output else None,
         "failure": _failure(status, runtime_status),
         "createdTime": _iso(status.created_time),
         "lastUpdatedTime": _iso(status.last_updated_time),

@@ -1,0 +1,153 @@
+"""What a go-live run shows while it runs and returns when it ends, defined once.
+
+The orchestrator writes `RunStatus` as the instance's custom status and `RunOutput` as
+its output; the status route (triggers/status_view.py) and the starters read them back
+with `from_json`. The JSON keys are part of the HTTP API and of stored instances, so
+they never change.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any
+
+__all__ = ["CUSTOM_STATUS_BUDGET", "Phase", "RunOutput", "RunStatus"]
+
+# Durable Functions caps custom status at 16 KB of JSON; stay well inside it.
+CUSTOM_STATUS_BUDGET = 12_000
+MAX_STATUS_STEPS = 20
+_CLIPPED_TEXT = 500
+
+
+class Phase(StrEnum):
+    """Where a run is: asking CPP, following the operation, announcing the end, done."""
+
+    STARTING = "starting"
+    POLLING = "polling"
+    PUBLISHING = "publishing"
+    FINISHED = "finished"
+
+    @property
+    def is_decided(self) -> bool:
+        """The outcome is known; only its event is (or was) being delivered."""
+        return self in (Phase.PUBLISHING, Phase.FINISHED)
+
+
+@dataclass(frozen=True)
+class RunStatus:
+    """The custom status: what operators see of a run while it goes on."""
+
+    phase: Phase
+    run_id: str | None = None
+    request_id: str | None = None
+    correlation_id: str | None = None
+    operation_location: str | None = None
+    cpp_status: str | None = None
+    current_step: str | None = None
+    # Each step as {"name", "status", "progressPercentage"}, at most MAX_STATUS_STEPS.
+    steps: tuple[Mapping[str, Any], ...] = ()
+    steps_omitted: bool = False
+    polls: int = 0
+    start_attempts: int = 0
+    next_poll_at: str | None = None
+    started_at: str | None = None
+    deadline: str | None = None
+    execution: int = 1
+    outcome: str | None = None
+    undelivered_events: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The custom status, within CUSTOM_STATUS_BUDGET: steps go first, then long texts."""
+        data = self._json()
+        if len(json.dumps(data)) <= CUSTOM_STATUS_BUDGET:
+            return data
+        data = replace(self, steps=(), steps_omitted=True)._json()
+        if len(json.dumps(data)) <= CUSTOM_STATUS_BUDGET:
+            return data
+        return {
+            key: (value[:_CLIPPED_TEXT] if isinstance(value, str) else value)
+            for key, value in data.items()
+        }
+
+    def _json(self) -> dict[str, Any]:
+        data = {
+            "phase": str(self.phase),
+            "runId": self.run_id,
+            "requestId": self.request_id,
+            "correlationId": self.correlation_id,
+            "operationLocation": self.operation_location,
+            "cppStatus": self.cpp_status,
+            "currentStep": self.current_step,
+            "steps": [dict(step) for step in self.steps[:MAX_STATUS_STEPS]],
+            "polls": self.polls,
+            "startAttempts": self.start_attempts,
+            "nextPollAt": self.next_poll_at,
+            "startedAt": self.started_at,
+            "deadline": self.deadline,
+            "execution": self.execution,
+            "outcome": self.outcome,
+            "undeliveredEvents": self.undelivered_events,
+        }
+        if self.steps_omitted:
+            data["stepsOmitted"] = True
+        return data
+
+    @classmethod
+    def from_json(cls, data: object) -> RunStatus | None:
+        """The status an instance shows; None before the orchestrator first wrote one."""
+        if not isinstance(data, Mapping) or data.get("phase") not in set(Phase):
+            return None
+        return cls(
+            phase=Phase(data["phase"]),
+            run_id=data.get("runId"),
+            request_id=data.get("requestId"),
+            correlation_id=data.get("correlationId"),
+            operation_location=data.get("operationLocation"),
+            cpp_status=data.get("cppStatus"),
+            current_step=data.get("currentStep"),
+            steps=tuple(data.get("steps") or ()),
+            steps_omitted=bool(data.get("stepsOmitted")),
+            polls=int(data.get("polls") or 0),
+            start_attempts=int(data.get("startAttempts") or 0),
+            next_poll_at=data.get("nextPollAt"),
+            started_at=data.get("startedAt"),
+            deadline=data.get("deadline"),
+            execution=int(data.get("execution") or 1),
+            outcome=data.get("outcome"),
+            undelivered_events=int(data.get("undeliveredEvents") or 0),
+        )
+
+
+@dataclass(frozen=True)
+class RunOutput:
+    """The orchestrator's return value: how the run ended and the event that said so."""
+
+    outcome: str
+    event: Mapping[str, Any]
+    request_ids: tuple[str, ...] = ()
+
+    @property
+    def event_id(self) -> str:
+        return str(self.event["id"])
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome,
+            "eventId": self.event_id,
+            "event": dict(self.event),
+            "requestIds": list(self.request_ids),
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> RunOutput | None:
+        """The output of a completed run; None for a run without one (failed, running)."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("event"), Mapping):
+            return None
+        return cls(
+            outcome=str(data.get("outcome")),
+            event=data["event"],
+            request_ids=tuple(data.get("requestIds") or ()),
+        )
