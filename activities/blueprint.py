@@ -43,18 +43,14 @@ logger = logging.getLogger("golive.activities")
 def request_go_live(payload: dict) -> dict:
     """POST go-live and classify the answer (accepted, rejected, transient, unsafe)."""
     call = OfferCall.from_json(payload)
-    result = cpp_client().go_live(call.request)
-    _log("go-live requested", call.log, result)
-    return result.to_json()
+    return _answer("go-live requested", call.log, cpp_client().go_live(call.request))
 
 
 @blueprint.activity_trigger(input_name="payload", activity=POLL_ACTIVITY)
 def poll_operation(payload: dict) -> dict:
     """GET the operation; a read, so repeating it is harmless."""
     call = PollCall.from_json(payload)
-    result = cpp_client().get_operation(call.operation_url)
-    _log("operation polled", call.log, result)
-    return result.to_json()
+    return _answer("operation polled", call.log, cpp_client().get_operation(call.operation_url))
 
 
 @blueprint.activity_trigger(input_name="payload", activity=CANCEL_ACTIVITY)
@@ -62,8 +58,7 @@ def cancel_operation(payload: dict) -> dict:
     """Ask CPP to cancel; CPP answers 202 whether or not it canceled, so a repeat is harmless."""
     call = OfferCall.from_json(payload)
     result = cpp_client().cancel_go_live(call.request)
-    _log("operation cancel requested", call.log, result)
-    return result.to_json()
+    return _answer("operation cancel requested", call.log, result)
 
 
 @blueprint.activity_trigger(input_name="payload", activity=PUBLISH_ACTIVITY)
@@ -74,12 +69,12 @@ def publish_event(payload: dict) -> dict:
     result = event_grid_sender().send(call.event)
     event = {"eventId": call.event.get("id"), "eventType": call.event.get("type")}
     message = "event published" if isinstance(result, Published) else "event not accepted"
-    _log(message, {**call.log, **event}, result)
-    return result.to_json()
+    return _answer(message, {**call.log, **event}, result)
 
 
-def _log(message: str, ids: Mapping[str, Any], result: ActivityResult) -> None:
-    """One line per activity: its ids, the result's kind and what explains it."""
+def _answer(message: str, ids: Mapping[str, Any], result: ActivityResult) -> dict[str, Any]:
+    """Log one line for the activity (its ids, the result's kind and what explains it) and
+    return the result as the JSON the orchestrator rebuilds."""
     fields = {
         "kind": result.KIND,
         "httpStatus": getattr(result, "http_status", None),
@@ -91,3 +86,4 @@ def _log(message: str, ids: Mapping[str, Any], result: ActivityResult) -> None:
     went_well = isinstance(result, Accepted | OperationStatus | Published)
     level = logging.INFO if went_well else logging.WARNING
     log_event(logger, message, {**ids, **fields}, level)
+    return result.to_json()

@@ -17,10 +17,11 @@ hold them.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import dataclass
 from typing import Any, ClassVar, cast
 
 from golive.errors import ActivityResultError
+from golive.json_fields import from_json_fields, json_fields
 from golive.operation import OperationSnapshot
 
 __all__ = [
@@ -47,17 +48,12 @@ _KIND = "kind"
 _SHAPES: dict[str, type[_Shape]] = {}
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
 class _Shape:
     """JSON in and out for a frozen dataclass: camelCase keys plus the `kind` tag."""
 
     KIND: ClassVar[str]
-    # Fields whose JSON needs more than the value itself: name -> (encode, decode).
-    CODECS: ClassVar[dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]]] = {}
+    # Fields rebuilt from JSON by more than their plain value: name -> decode.
+    DECODERS: ClassVar[dict[str, Callable[[Any], Any]]] = {}
 
     def __init_subclass__(cls, kind: str, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -66,26 +62,14 @@ class _Shape:
 
     def to_json(self) -> dict[str, Any]:
         """The JSON-able value an activity returns."""
-        data: dict[str, Any] = {_KIND: self.KIND}
-        for item in fields(cast(Any, self)):
-            value = getattr(self, item.name)
-            codec = self.CODECS.get(item.name)
-            data[_camel(item.name)] = codec[0](value) if codec and value is not None else value
-        return data
+        return {_KIND: self.KIND, **json_fields(self)}
 
     @classmethod
     def _from_json(cls, data: Mapping[str, Any]) -> _Shape:
-        values: dict[str, Any] = {}
-        for item in fields(cast(Any, cls)):
-            key = _camel(item.name)
-            if key not in data:
-                if item.default is MISSING:
-                    raise ActivityResultError(f"a {cls.KIND!r} result lacks {key!r}")
-                continue
-            codec = cls.CODECS.get(item.name)
-            value = data[key]
-            values[item.name] = codec[1](value) if codec and value is not None else value
-        return cls(**values)
+        try:
+            return from_json_fields(cls, data, cls.DECODERS)
+        except KeyError as missing:
+            raise ActivityResultError(f"a {cls.KIND!r} result lacks {missing}") from None
 
 
 @dataclass(frozen=True)
@@ -126,7 +110,7 @@ class UnsafeLocation(_Shape, kind="unsafeLocation"):
 class OperationStatus(_Shape, kind="status"):
     """One successful poll; `retry_after_seconds` if CPP asked to wait before the next."""
 
-    CODECS: ClassVar = {"snapshot": (OperationSnapshot.to_dict, OperationSnapshot.from_dict)}
+    DECODERS: ClassVar = {"snapshot": OperationSnapshot.from_dict}
 
     snapshot: OperationSnapshot
     retry_after_seconds: float | None = None

@@ -19,6 +19,7 @@ from typing import Any
 
 from golive.activity_results import Rejected
 from golive.errors import EventValidationError
+from golive.json_fields import json_fields
 from golive.operation import AttentionCondition, OperationSnapshot, Outcome
 
 __all__ = [
@@ -103,22 +104,7 @@ class RunSummary:
     deadline: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "publisherId": self.publisher_id,
-            "offerId": self.offer_id,
-            "requestId": self.request_id,
-            "correlationId": self.correlation_id,
-            "instanceId": self.instance_id,
-            "runId": self.run_id,
-            "operationLocation": self.operation_location,
-            "cppStatus": self.cpp_status,
-            "steps": list(self.steps),
-            "error": self.error,
-            "startedAt": self.started_at,
-            "finishedAt": self.finished_at,
-            "polls": self.polls,
-            "deadline": self.deadline,
-        }
+        return json_fields(self)
 
 
 def error_details(snapshot: OperationSnapshot) -> dict[str, Any] | None:

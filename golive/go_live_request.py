@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from golive.errors import InvalidRequestError
+from golive.json_fields import from_json_fields, json_fields
 
 __all__ = [
     "GoLiveRequest",
@@ -68,22 +69,12 @@ class GoLiveRequest:
         return f"{INSTANCE_ID_PREFIX}{sep}{publisher}{sep}{offer}"
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "publisherId": self.publisher_id,
-            "offerId": self.offer_id,
-            "requestId": self.request_id,
-            "correlationId": self.correlation_id,
-        }
+        return json_fields(self)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> GoLiveRequest:
         """Rebuild what `to_json()` wrote (it was checked when it first arrived)."""
-        return cls(
-            publisher_id=str(data["publisherId"]),
-            offer_id=str(data["offerId"]),
-            request_id=data.get("requestId"),
-            correlation_id=data.get("correlationId"),
-        )
+        return from_json_fields(cls, data)
 
 
 def parse_queue_message(text: str) -> GoLiveRequest:

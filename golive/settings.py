@@ -24,8 +24,8 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from enum import Enum
 from functools import cache
@@ -121,11 +121,15 @@ def _text(setting: Setting, text: str) -> str:
     return text
 
 
-def _number(setting: Setting, text: str) -> float:
+def _converted(setting: Setting, text: str, convert: Callable[[str], Any], what: str) -> Any:
     try:
-        value = float(text)
+        return convert(text)
     except ValueError:
-        raise SettingsError(setting.name, f"{text!r} is not a number") from None
+        raise SettingsError(setting.name, f"{text!r} is not a {what}") from None
+
+
+def _number(setting: Setting, text: str) -> float:
+    value: float = _converted(setting, text, float, "number")
     if not math.isfinite(value):
         raise SettingsError(setting.name, f"{text!r} is not a finite number")
     if setting.minimum is not None:
@@ -137,10 +141,7 @@ def _number(setting: Setting, text: str) -> float:
 
 
 def _whole(setting: Setting, text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise SettingsError(setting.name, f"{text!r} is not a whole number") from None
+    value: int = _converted(setting, text, int, "whole number")
     if value < 1:
         raise SettingsError(setting.name, f"{value} must be at least 1")
     if setting.maximum is not None and value > setting.maximum:
@@ -187,125 +188,47 @@ _READERS = {
 _K = SettingKind
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting(
-        "GOLIVE_QUEUE_NAME", _K.QUEUE_NAME, "golive-requests",
-        "queue upstream systems write go-live requests to; failed messages go to "
-        "`<name>-poison`",
-    ),
-    Setting(
-        "CPP_API_BASE_URL", _K.ORIGIN_URL, "https://cloudpartner.azure.com",
-        "CPP API origin; the bearer token is sent only here",
-    ),
-    Setting(
-        "CPP_TOKEN_SCOPE", _K.TEXT, "https://cloudpartner.azure.com/.default",
-        "token scope for CPP",
-    ),
-    Setting(
-        "MANAGED_IDENTITY_CLIENT_ID", _K.TEXT, None,
-        "client id of a user-assigned identity; unset: `DefaultAzureCredential`",
-    ),
+    Setting("GOLIVE_QUEUE_NAME", _K.QUEUE_NAME, "golive-requests",
+            "queue upstream systems send requests to; failed messages go to `<name>-poison`"),
+    Setting("CPP_API_BASE_URL", _K.ORIGIN_URL, "https://cloudpartner.azure.com",
+            "CPP API origin; the bearer token is sent only here"),
+    Setting("CPP_TOKEN_SCOPE", _K.TEXT, "https://cloudpartner.azure.com/.default",
+            "token scope for CPP"),
+    Setting("MANAGED_IDENTITY_CLIENT_ID", _K.TEXT, None,
+            "client id of a user-assigned identity; unset: `DefaultAzureCredential`"),
     Setting("CPP_REQUEST_TIMEOUT_SECONDS", _K.NUMBER, "30", "timeout of one CPP call"),
-    Setting(
-        "POLL_INITIAL_INTERVAL_SECONDS", _K.NUMBER, "60", "first wait between polls",
-        at_most="POLL_MAX_INTERVAL_SECONDS",
-    ),
+    Setting("POLL_INITIAL_INTERVAL_SECONDS", _K.NUMBER, "60",
+            "first wait between polls", at_most="POLL_MAX_INTERVAL_SECONDS"),
     Setting("POLL_MAX_INTERVAL_SECONDS", _K.NUMBER, "900", "cap of the growing poll interval"),
     Setting("POLL_BACKOFF_FACTOR", _K.NUMBER, "2.0", "growth of the poll interval", minimum=1),
-    Setting(
-        "POLLS_PER_EXECUTION", _K.WHOLE, "20",
-        "waits before `continue_as_new` (keeps the history small)", maximum=100,
-    ),
-    Setting(
-        "GOLIVE_DEADLINE_DAYS", _K.NUMBER, "21",
-        "overall deadline; then `TimedOut` (the CPP operation is not canceled); also ends "
-        "the retries of polls that fail transiently",
-    ),
-    Setting(
-        "START_MAX_ATTEMPTS", _K.WHOLE, "8",
-        "attempts of a go-live POST answered transiently (429, 5xx, timeouts)", maximum=20,
-    ),
-    Setting(
-        "POLL_MAX_REFUSALS", _K.WHOLE, "8",
-        "polls refused in a row (401/403/404) before the run ends `Failed`", maximum=20,
-    ),
-    Setting(
-        "CANCEL_MAX_ATTEMPTS", _K.WHOLE, "8",
-        "attempts of a CPP cancel answered transiently", maximum=20,
-    ),
-    Setting(
-        "TRANSIENT_RETRY_INITIAL_SECONDS", _K.NUMBER, "30",
-        "first backoff after a transient CPP error (`Retry-After` wins if longer)",
-        at_most="TRANSIENT_RETRY_MAX_SECONDS",
-    ),
+    Setting("POLLS_PER_EXECUTION", _K.WHOLE, "20",
+            "waits before `continue_as_new` (keeps the history small)", maximum=100),
+    Setting("GOLIVE_DEADLINE_DAYS", _K.NUMBER, "21",
+            "overall deadline, also of failing polls; then `TimedOut` (CPP's operation goes on)"),
+    Setting("START_MAX_ATTEMPTS", _K.WHOLE, "8",
+            "attempts of a go-live POST answered transiently (429, 5xx, timeouts)", maximum=20),
+    Setting("POLL_MAX_REFUSALS", _K.WHOLE, "8",
+            "polls refused in a row (401/403/404) before the run ends `Failed`", maximum=20),
+    Setting("CANCEL_MAX_ATTEMPTS", _K.WHOLE, "8",
+            "attempts of a CPP cancel answered transiently", maximum=20),
+    Setting("TRANSIENT_RETRY_INITIAL_SECONDS", _K.NUMBER, "30",
+            "first backoff after a transient CPP error (`Retry-After` wins if longer)",
+            at_most="TRANSIENT_RETRY_MAX_SECONDS"),
     Setting("TRANSIENT_RETRY_MAX_SECONDS", _K.NUMBER, "900", "cap of that backoff"),
-    Setting(
-        "EVENTGRID_TOPIC_ENDPOINT", _K.ENDPOINT_URL, None,
-        "the Event Grid topic endpoint URL", required=True,
-    ),
-    Setting(
-        "EVENTGRID_TOPIC_KEY", _K.SECRET, None,
-        "topic access key; unset: managed identity (EventGrid Data Sender role)",
-    ),
+    Setting("EVENTGRID_TOPIC_ENDPOINT", _K.ENDPOINT_URL, None,
+            "the Event Grid topic endpoint URL", required=True),
+    Setting("EVENTGRID_TOPIC_KEY", _K.SECRET, None,
+            "topic access key; unset: managed identity (EventGrid Data Sender role)"),
     Setting("EVENT_SOURCE", _K.TEXT, "/marketplace/golive", "CloudEvents `source`"),
-    Setting(
-        "PUBLISH_RETRY_INITIAL_SECONDS", _K.NUMBER, "15",
-        "first backoff when Event Grid refuses an event",
-        at_most="PUBLISH_RETRY_MAX_INTERVAL_SECONDS",
-    ),
+    Setting("PUBLISH_RETRY_INITIAL_SECONDS", _K.NUMBER, "15",
+            "first backoff when Event Grid refuses an event",
+            at_most="PUBLISH_RETRY_MAX_INTERVAL_SECONDS"),
     Setting("PUBLISH_RETRY_MAX_INTERVAL_SECONDS", _K.NUMBER, "900", "cap of that backoff"),
-    Setting(
-        "PUBLISH_GIVE_UP_HOURS", _K.NUMBER, "168",
-        "how long an event Event Grid refuses is retried", minimum=24,
-    ),
+    Setting("PUBLISH_GIVE_UP_HOURS", _K.NUMBER, "168",
+            "how long an event Event Grid refuses is retried", minimum=24),
 )  # fmt: skip
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Every setting the app reads, validated; each field is its setting's name in lower case."""
-
-    golive_queue_name: str
-    cpp_api_base_url: str
-    cpp_token_scope: str
-    managed_identity_client_id: str | None
-    cpp_request_timeout_seconds: float
-    poll_initial_interval_seconds: float
-    poll_max_interval_seconds: float
-    poll_backoff_factor: float
-    polls_per_execution: int
-    golive_deadline_days: float
-    start_max_attempts: int
-    poll_max_refusals: int
-    cancel_max_attempts: int
-    transient_retry_initial_seconds: float
-    transient_retry_max_seconds: float
-    eventgrid_topic_endpoint: str
-    eventgrid_topic_key: str | None = field(repr=False)
-    event_source: str
-    publish_retry_initial_seconds: float
-    publish_retry_max_interval_seconds: float
-    publish_give_up_hours: float
-
-    def orchestration_config(self) -> OrchestrationConfig:
-        """The secret-free subset the orchestrator receives in its input."""
-        return OrchestrationConfig(
-            poll_initial_seconds=self.poll_initial_interval_seconds,
-            poll_max_seconds=self.poll_max_interval_seconds,
-            poll_backoff_factor=self.poll_backoff_factor,
-            polls_per_execution=self.polls_per_execution,
-            deadline_seconds=self.golive_deadline_days * 86400.0,
-            start_max_attempts=self.start_max_attempts,
-            poll_max_refusals=self.poll_max_refusals,
-            cancel_max_attempts=self.cancel_max_attempts,
-            transient_retry_initial_seconds=self.transient_retry_initial_seconds,
-            transient_retry_max_seconds=self.transient_retry_max_seconds,
-            publish_retry_initial_seconds=self.publish_retry_initial_seconds,
-            publish_retry_max_seconds=self.publish_retry_max_interval_seconds,
-            publish_give_up_seconds=self.publish_give_up_hours * 3600.0,
-            event_source=self.event_source,
-        )
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -345,84 +268,92 @@ def markdown_table() -> str:
     return "\n".join(rows)
 
 
-def _default(name: str) -> Any:
-    """The parsed default of a setting: what an older orchestration input falls back to."""
-    return _BY_NAME[name].read({})
-
-
 # JSON keys of the orchestration config, kept stable: inputs of running orchestrations
-# carry them across deployments.
+# carry them across deployments. Two of them hold seconds where the setting has days/hours.
 _CONFIG_KEYS: dict[str, str] = {
-    "poll_initial_seconds": "pollInitialSeconds",
-    "poll_max_seconds": "pollMaxSeconds",
+    "poll_initial_interval_seconds": "pollInitialSeconds",
+    "poll_max_interval_seconds": "pollMaxSeconds",
     "poll_backoff_factor": "pollBackoffFactor",
     "polls_per_execution": "pollsPerExecution",
-    "deadline_seconds": "deadlineSeconds",
+    "golive_deadline_days": "deadlineSeconds",
     "start_max_attempts": "startMaxAttempts",
     "poll_max_refusals": "pollMaxRefusals",
     "cancel_max_attempts": "cancelMaxAttempts",
     "transient_retry_initial_seconds": "transientRetryInitialSeconds",
     "transient_retry_max_seconds": "transientRetryMaxSeconds",
     "publish_retry_initial_seconds": "publishRetryInitialSeconds",
-    "publish_retry_max_seconds": "publishRetryMaxSeconds",
-    "publish_give_up_seconds": "publishGiveUpSeconds",
+    "publish_retry_max_interval_seconds": "publishRetryMaxSeconds",
+    "publish_give_up_hours": "publishGiveUpSeconds",
     "event_source": "eventSource",
 }
-_WHOLE_FIELDS = ("polls_per_execution", "start_max_attempts", "poll_max_refusals")
+_SECONDS_PER_UNIT = {"golive_deadline_days": 86400.0, "publish_give_up_hours": 3600.0}
+# Inputs written before these budgets had settings of their own used START_MAX_ATTEMPTS.
+_FORMERLY_START_BUDGET = ("poll_max_refusals", "cancel_max_attempts")
 
 
 @dataclass(frozen=True)
 class OrchestrationConfig:
     """What the orchestrator needs from the settings, carried in its (JSON) input.
 
-    Defaults are the settings' defaults (from `SETTINGS`), so an input written by an
-    older version of the app that lacks a key still replays.
+    Each field is the setting of the same name. `from_dict` fills a missing key with the
+    setting's default, so an input written by an older version of the app still replays.
     """
 
-    poll_initial_seconds: float = _default("POLL_INITIAL_INTERVAL_SECONDS")
-    poll_max_seconds: float = _default("POLL_MAX_INTERVAL_SECONDS")
-    poll_backoff_factor: float = _default("POLL_BACKOFF_FACTOR")
-    polls_per_execution: int = _default("POLLS_PER_EXECUTION")
-    deadline_seconds: float = _default("GOLIVE_DEADLINE_DAYS") * 86400.0
-    start_max_attempts: int = _default("START_MAX_ATTEMPTS")
-    # Inputs written before these had budgets of their own used START_MAX_ATTEMPTS for them.
-    poll_max_refusals: int = _default("POLL_MAX_REFUSALS")
-    cancel_max_attempts: int = _default("CANCEL_MAX_ATTEMPTS")
-    transient_retry_initial_seconds: float = _default("TRANSIENT_RETRY_INITIAL_SECONDS")
-    transient_retry_max_seconds: float = _default("TRANSIENT_RETRY_MAX_SECONDS")
-    publish_retry_initial_seconds: float = _default("PUBLISH_RETRY_INITIAL_SECONDS")
-    publish_retry_max_seconds: float = _default("PUBLISH_RETRY_MAX_INTERVAL_SECONDS")
-    publish_give_up_seconds: float = _default("PUBLISH_GIVE_UP_HOURS") * 3600.0
-    event_source: str = _default("EVENT_SOURCE")
+    poll_initial_interval_seconds: float
+    poll_max_interval_seconds: float
+    poll_backoff_factor: float
+    polls_per_execution: int
+    golive_deadline_days: float
+    start_max_attempts: int
+    poll_max_refusals: int
+    cancel_max_attempts: int
+    transient_retry_initial_seconds: float
+    transient_retry_max_seconds: float
+    publish_retry_initial_seconds: float
+    publish_retry_max_interval_seconds: float
+    publish_give_up_hours: float
+    event_source: str
+
+    @classmethod
+    def defaults(cls) -> OrchestrationConfig:
+        """The config every setting's default gives."""
+        return cls.from_dict({})
 
     def to_dict(self) -> dict[str, Any]:
-        return {camel: getattr(self, name) for name, camel in _CONFIG_KEYS.items()}
+        return {
+            key: getattr(self, name) * _SECONDS_PER_UNIT.get(name, 1)
+            for name, key in _CONFIG_KEYS.items()
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> OrchestrationConfig:
-        values = {name: data[camel] for name, camel in _CONFIG_KEYS.items() if camel in data}
-        if "start_max_attempts" in values:
-            # An input from before the separate budgets: keep the budgets it ran with.
-            for name in ("poll_max_refusals", "cancel_max_attempts"):
-                values.setdefault(name, values["start_max_attempts"])
-        for name in (*_WHOLE_FIELDS, "cancel_max_attempts"):
-            if name in values:
-                values[name] = int(values[name])
+        values: dict[str, Any] = {}
+        for name, key in _CONFIG_KEYS.items():
+            setting = _BY_NAME[name.upper()]
+            if key in data:
+                value = data[key]
+                if name in _SECONDS_PER_UNIT:
+                    value = value / _SECONDS_PER_UNIT[name]
+            elif name in _FORMERLY_START_BUDGET and "startMaxAttempts" in data:
+                value = data["startMaxAttempts"]
+            else:
+                value = setting.read({})
+            values[name] = int(value) if setting.kind is SettingKind.WHOLE else value
         return cls(**values)
 
     @property
     def deadline(self) -> timedelta:
-        return timedelta(seconds=self.deadline_seconds)
+        return timedelta(days=self.golive_deadline_days)
 
     @property
     def publish_give_up(self) -> timedelta:
-        return timedelta(seconds=self.publish_give_up_seconds)
+        return timedelta(hours=self.publish_give_up_hours)
 
     def poll_policy(self) -> PollPolicy:
         """Intervals between polls of a running operation."""
         return PollPolicy(
-            initial=timedelta(seconds=self.poll_initial_seconds),
-            maximum=timedelta(seconds=self.poll_max_seconds),
+            initial=timedelta(seconds=self.poll_initial_interval_seconds),
+            maximum=timedelta(seconds=self.poll_max_interval_seconds),
             factor=self.poll_backoff_factor,
         )
 
@@ -446,7 +377,7 @@ class OrchestrationConfig:
         """Retries of event publishing: unbounded, `publish_give_up` ends them."""
         return RetryPolicy(
             initial=timedelta(seconds=self.publish_retry_initial_seconds),
-            maximum=timedelta(seconds=self.publish_retry_max_seconds),
+            maximum=timedelta(seconds=self.publish_retry_max_interval_seconds),
             max_attempts=None,
         )
 
@@ -456,6 +387,28 @@ class OrchestrationConfig:
             maximum=timedelta(seconds=self.transient_retry_max_seconds),
             max_attempts=max_attempts,
         )
+
+
+@dataclass(frozen=True)
+class Settings(OrchestrationConfig):
+    """Every setting the app reads, validated; each field is its setting's name in lower case.
+
+    The orchestrator's part is inherited from `OrchestrationConfig`; the rest configures
+    the triggers and the clients of CPP and Event Grid.
+    """
+
+    golive_queue_name: str
+    cpp_api_base_url: str
+    cpp_token_scope: str
+    managed_identity_client_id: str | None
+    cpp_request_timeout_seconds: float
+    eventgrid_topic_endpoint: str
+    eventgrid_topic_key: str | None = field(repr=False)
+
+    def orchestration_config(self) -> OrchestrationConfig:
+        """The secret-free subset the orchestrator receives in its input."""
+        shared = {item.name: getattr(self, item.name) for item in fields(OrchestrationConfig)}
+        return OrchestrationConfig(**shared)
 
 
 def _url_problem(value: str, *, allow_path: bool) -> str | None:

@@ -96,7 +96,7 @@ class GoLiveState:
 
     def begun(self, run_id: str, now: datetime) -> GoLiveState:
         """Stamp the run's identity and deadline at its first execution."""
-        deadline = now.timestamp() + self.config.deadline_seconds
+        deadline = now.timestamp() + self.config.deadline.total_seconds()
         return replace(
             self,
             run_id=run_id,

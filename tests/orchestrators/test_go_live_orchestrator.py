@@ -51,9 +51,10 @@ OPERATION_URL = (
     "https://cloudpartner.azure.com/api/publishers/contoso/offers/offer-1/operations/"
     "op-1?api-version=2017-10-31"
 )
-CONFIG = OrchestrationConfig(
-    poll_initial_seconds=60,
-    poll_max_seconds=900,
+CONFIG = replace(
+    OrchestrationConfig.defaults(),
+    poll_initial_interval_seconds=60,
+    poll_max_interval_seconds=900,
     polls_per_execution=20,
     start_max_attempts=3,
     poll_max_refusals=2,
@@ -61,7 +62,7 @@ CONFIG = OrchestrationConfig(
     transient_retry_initial_seconds=30,
     transient_retry_max_seconds=900,
     publish_retry_initial_seconds=15,
-    publish_retry_max_seconds=900,
+    publish_retry_max_interval_seconds=900,
 )
 
 
@@ -269,7 +270,7 @@ def test_refused_polls_are_tolerated_until_their_own_budget_runs_out() -> None:
 
 
 def test_transient_poll_errors_are_retried_until_the_deadline() -> None:
-    config = replace(CONFIG, deadline_seconds=4 * 3600.0, polls_per_execution=5)
+    config = replace(CONFIG, golive_deadline_days=4 / 24, polls_per_execution=5)
     outcome = replay(script(poll=[Transient("502")]), config).run()
     output = ended(outcome)
     assert output.outcome == events.TIMED_OUT
@@ -278,7 +279,7 @@ def test_transient_poll_errors_are_retried_until_the_deadline() -> None:
 
 
 def test_the_deadline_ends_a_run_timed_out_and_no_timer_outlives_it() -> None:
-    config = replace(CONFIG, deadline_seconds=3600.0)
+    config = replace(CONFIG, golive_deadline_days=1 / 24)
     cpp = script(poll=[RUNNING])
     outcome = replay(cpp, config).run()
     assert ended(outcome).outcome == events.TIMED_OUT
@@ -384,7 +385,7 @@ def test_a_refused_completion_event_is_retried_with_backoff_and_the_same_id() ->
 
 def test_an_event_never_accepted_fails_the_run_after_the_give_up_time_carrying_it() -> None:
     config = replace(
-        CONFIG, publish_give_up_seconds=6 * 3600.0, publish_retry_max_seconds=1800.0,
+        CONFIG, publish_give_up_hours=6.0, publish_retry_max_interval_seconds=1800.0,
         polls_per_execution=5,
     )  # fmt: skip
     cpp = script(publish=[PublishFailed("Event Grid answered 401", False)])
