@@ -25,9 +25,9 @@ from golive.activity_results import (
 )
 from golive.function_names import (
     CANCEL_ACTIVITY,
+    GO_LIVE_ACTIVITY,
     POLL_ACTIVITY,
     PUBLISH_ACTIVITY,
-    START_ACTIVITY,
 )
 from golive.structured_log import log_event
 
@@ -39,7 +39,7 @@ blueprint = df.Blueprint()
 logger = logging.getLogger("golive.activities")
 
 
-@blueprint.activity_trigger(input_name="payload", activity=START_ACTIVITY)
+@blueprint.activity_trigger(input_name="payload", activity=GO_LIVE_ACTIVITY)
 def request_go_live(payload: dict) -> dict:
     """POST go-live and classify the answer (accepted, rejected, transient, unsafe)."""
     call = OfferCall.from_json(payload)

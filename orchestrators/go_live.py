@@ -38,9 +38,9 @@ from golive.errors import ActivityResultError, EventNotDeliveredError
 from golive.function_names import (
     CANCEL_ACTIVITY,
     CANCEL_EVENT,
+    GO_LIVE_ACTIVITY,
     POLL_ACTIVITY,
     PUBLISH_ACTIVITY,
-    START_ACTIVITY,
 )
 from golive.operation import OperationSnapshot, Outcome
 from golive.run_status import Phase, RunOutput, RunStatus
@@ -104,7 +104,7 @@ class GoLiveRun:
         while True:
             self.show(next_poll_at=None)
             call = OfferCall(self.state.request, self.log_fields())
-            match (yield from self.call(START_ACTIVITY, call.to_json(), start_result)):
+            match (yield from self.call(GO_LIVE_ACTIVITY, call.to_json(), start_result)):
                 case Accepted(operation_url=url):
                     self.state = replace(self.state, phase=Phase.POLLING, operation_url=url)
                     return None

@@ -28,9 +28,9 @@ from golive.events import validate_event
 from golive.function_names import (
     CANCEL_ACTIVITY,
     CANCEL_EVENT,
+    GO_LIVE_ACTIVITY,
     POLL_ACTIVITY,
     PUBLISH_ACTIVITY,
-    START_ACTIVITY,
 )
 from golive.go_live_request import GoLiveRequest
 from golive.operation import parse_operation
@@ -93,7 +93,7 @@ class Script:
 
     def activities(self) -> dict[str, Callable[[dict[str, Any]], Any]]:
         return {
-            START_ACTIVITY: lambda payload: self._answer("start", OfferCall.from_json(payload)),
+            GO_LIVE_ACTIVITY: lambda payload: self._answer("start", OfferCall.from_json(payload)),
             POLL_ACTIVITY: lambda payload: self._answer("poll", PollCall.from_json(payload)),
             CANCEL_ACTIVITY: lambda payload: self._answer("cancel", OfferCall.from_json(payload)),
             PUBLISH_ACTIVITY: self._publish,
@@ -155,7 +155,7 @@ def test_accepted_polled_blocked_action_required_then_succeeded() -> None:
     outcome = replay(cpp).run()
     output = ended(outcome)
     assert output.outcome == events.SUCCEEDED
-    assert outcome.names()[:2] == [START_ACTIVITY, POLL_ACTIVITY]
+    assert outcome.names()[:2] == [GO_LIVE_ACTIVITY, POLL_ACTIVITY]
     assert [event["type"] for event in cpp.published] == [events.ACTION_REQUIRED, events.SUCCEEDED]
     notice, completion = cpp.published
     assert notice["data"]["condition"]["message"].endswith("The logo is too small")
@@ -215,14 +215,14 @@ def test_transient_start_errors_are_retried_with_backoff_until_accepted() -> Non
     )])  # fmt: skip
     outcome = replay(cpp).run()
     assert ended(outcome).outcome == events.SUCCEEDED
-    assert waits(outcome, START_ACTIVITY) == [30, 100]
+    assert waits(outcome, GO_LIVE_ACTIVITY) == [30, 100]
 
 
 def test_a_start_that_never_passes_ends_failed_after_its_budget() -> None:
     cpp = script(start=[Transient("CPP answered 503")])
     outcome = replay(cpp).run()
     assert ended(outcome).outcome == events.FAILED
-    assert outcome.names().count(START_ACTIVITY) == CONFIG.start_max_attempts
+    assert outcome.names().count(GO_LIVE_ACTIVITY) == CONFIG.start_max_attempts
     assert "after 3 attempts" in cpp.published[-1]["data"]["reason"]
     assert POLL_ACTIVITY not in outcome.names()
 
@@ -231,7 +231,7 @@ def test_an_activity_that_fails_counts_as_transient() -> None:
     cpp = script(start=[RuntimeError("worker lost"), Accepted(OPERATION_URL)])
     outcome = replay(cpp).run()
     assert ended(outcome).outcome == events.SUCCEEDED
-    assert outcome.names().count(START_ACTIVITY) == 2
+    assert outcome.names().count(GO_LIVE_ACTIVITY) == 2
 
 
 def test_a_refused_go_live_ends_rejected_with_cpps_reason() -> None:
@@ -305,7 +305,7 @@ def test_cancel_while_waiting_to_retry_the_start() -> None:
     outcome = run.run()
     assert ended(outcome).outcome == events.CANCELED
     assert cpp.published[-1]["data"]["reason"] == "wrong offer"
-    assert outcome.names() == [START_ACTIVITY, PUBLISH_ACTIVITY]
+    assert outcome.names() == [GO_LIVE_ACTIVITY, PUBLISH_ACTIVITY]
 
 
 def test_cancel_while_the_start_activity_runs_is_not_lost() -> None:
@@ -314,7 +314,7 @@ def test_cancel_while_the_start_activity_runs_is_not_lost() -> None:
     cancel_when(run, Phase.STARTING, {}, WHILE_ACTIVITY_RUNS)
     outcome = run.run()
     assert ended(outcome).outcome == events.CANCELED
-    assert outcome.names() == [START_ACTIVITY, POLL_ACTIVITY, PUBLISH_ACTIVITY]
+    assert outcome.names() == [GO_LIVE_ACTIVITY, POLL_ACTIVITY, PUBLISH_ACTIVITY]
     assert cpp.published[-1]["data"]["reason"] == "canceled by an operator"
 
 
