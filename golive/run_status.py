@@ -14,7 +14,10 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["CUSTOM_STATUS_BUDGET", "Phase", "RunOutput", "RunStatus"]
+from golive.json_fields import json_fields
+from golive.operation import Step
+
+__all__ = ["CUSTOM_STATUS_BUDGET", "Phase", "RunOutput", "RunStatus", "StepView"]
 
 # Durable Functions caps custom status at 16 KB of JSON; stay well inside it.
 CUSTOM_STATUS_BUDGET = 12_000
@@ -37,6 +40,26 @@ class Phase(StrEnum):
 
 
 @dataclass(frozen=True)
+class StepView:
+    """One step of CPP's operation as operators see it."""
+
+    name: str | None
+    status: str | None
+    progress_percentage: float | None
+
+    @classmethod
+    def of(cls, step: Step) -> StepView:
+        return cls(step.name, step.status, step.progress_percentage)
+
+    def to_json(self) -> dict[str, Any]:
+        return json_fields(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> StepView:
+        return cls(data.get("name"), data.get("status"), data.get("progressPercentage"))
+
+
+@dataclass(frozen=True)
 class RunStatus:
     """The custom status: what operators see of a run while it goes on."""
 
@@ -47,8 +70,7 @@ class RunStatus:
     operation_location: str | None = None
     cpp_status: str | None = None
     current_step: str | None = None
-    # Each step as {"name", "status", "progressPercentage"}, at most MAX_STATUS_STEPS.
-    steps: tuple[Mapping[str, Any], ...] = ()
+    steps: tuple[StepView, ...] = ()
     steps_omitted: bool = False
     polls: int = 0
     start_attempts: int = 0
@@ -81,7 +103,7 @@ class RunStatus:
             "operationLocation": self.operation_location,
             "cppStatus": self.cpp_status,
             "currentStep": self.current_step,
-            "steps": [dict(step) for step in self.steps[:MAX_STATUS_STEPS]],
+            "steps": [step.to_json() for step in self.steps[:MAX_STATUS_STEPS]],
             "polls": self.polls,
             "startAttempts": self.start_attempts,
             "nextPollAt": self.next_poll_at,
@@ -108,7 +130,7 @@ class RunStatus:
             operation_location=data.get("operationLocation"),
             cpp_status=data.get("cppStatus"),
             current_step=data.get("currentStep"),
-            steps=tuple(data.get("steps") or ()),
+            steps=tuple(StepView.from_json(step) for step in data.get("steps") or ()),
             steps_omitted=bool(data.get("stepsOmitted")),
             polls=int(data.get("polls") or 0),
             start_attempts=int(data.get("startAttempts") or 0),

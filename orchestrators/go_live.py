@@ -43,7 +43,7 @@ from golive.function_names import (
     PUBLISH_ACTIVITY,
 )
 from golive.operation import OperationSnapshot, Outcome
-from golive.run_status import Phase, RunOutput, RunStatus
+from golive.run_status import Phase, RunOutput, RunStatus, StepView
 from orchestrators.state import Completion, GoLiveState, PendingEvent
 
 Steps = Generator[Any, Any, Any]
@@ -353,14 +353,7 @@ class GoLiveRun:
             operation_location=state.operation_url,
             cpp_status=snapshot.status if snapshot else None,
             current_step=(current.name or current.id) if current else None,
-            steps=tuple(
-                {
-                    "name": step.name,
-                    "status": step.status,
-                    "progressPercentage": step.progress_percentage,
-                }
-                for step in (snapshot.steps if snapshot else ())
-            ),
+            steps=tuple(StepView.of(step) for step in (snapshot.steps if snapshot else ())),
             polls=state.polls,
             start_attempts=state.start_attempts,
             next_poll_at=next_poll_at.isoformat() if next_poll_at else None,

@@ -30,7 +30,7 @@ def go_live_view(status: df.DurableOrchestrationStatus) -> dict[str, Any]:
         "operationLocation": custom.operation_location,
         "cppStatus": custom.cpp_status,
         "currentStep": custom.current_step,
-        "steps": [dict(step) for step in custom.steps],
+        "steps": [step.to_json() for step in custom.steps],
         "polls": custom.polls,
         "nextPollAt": custom.next_poll_at,
         "startedAt": custom.started_at,
@@ -42,8 +42,11 @@ def go_live_view(status: df.DurableOrchestrationStatus) -> dict[str, Any]:
     }
 
 
+_ENDED_BADLY = {df.OrchestrationRuntimeStatus.Failed, df.OrchestrationRuntimeStatus.Terminated}
+
+
 def _failure(status: df.DurableOrchestrationStatus, runtime_status: str | None) -> str | None:
-    if runtime_status in {"Failed", "Terminated"}:
+    if status.runtime_status in _ENDED_BADLY:
         return str(status.output) if status.output is not None else runtime_status
     return None
 
