@@ -295,7 +295,7 @@ _FORMERLY_START_BUDGET = ("poll_max_refusals", "cancel_max_attempts")
 class OrchestrationConfig:
     """What the orchestrator needs from the settings, carried in its (JSON) input.
 
-    Each field is the setting of the same name. `from_dict` fills a missing key with the
+    Each field is the setting of the same name. `from_json` fills a missing key with the
     setting's default, so an input written by an older version of the app still replays.
     """
 
@@ -317,16 +317,16 @@ class OrchestrationConfig:
     @classmethod
     def defaults(cls) -> OrchestrationConfig:
         """The config every setting's default gives."""
-        return cls.from_dict({})
+        return cls.from_json({})
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            key: getattr(self, name) * _SECONDS_PER_UNIT.get(name, 1)
-            for name, key in _CONFIG_KEYS.items()
-        }
+    def to_json(self) -> dict[str, Any]:
+        data = {key: getattr(self, name) for name, key in _CONFIG_KEYS.items()}
+        for name, seconds in _SECONDS_PER_UNIT.items():
+            data[_CONFIG_KEYS[name]] *= seconds
+        return data
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> OrchestrationConfig:
+    def from_json(cls, data: Mapping[str, Any]) -> OrchestrationConfig:
         values: dict[str, Any] = {}
         for name, key in _CONFIG_KEYS.items():
             setting = _BY_NAME[name.upper()]

@@ -118,7 +118,7 @@ class GoLiveState:
     def to_json(self) -> dict[str, Any]:
         return {
             "request": self.request.to_json(),
-            "config": self.config.to_dict(),
+            "config": self.config.to_json(),
             "priorRequestIds": list(self.prior_request_ids),
             "runId": self.run_id,
             "startedAt": self.started_at,
@@ -142,7 +142,7 @@ class GoLiveState:
         snapshot, completion = data.get("snapshot"), data.get("completion")
         return cls(
             request=GoLiveRequest.from_json(data["request"]),
-            config=OrchestrationConfig.from_dict(data["config"]),
+            config=OrchestrationConfig.from_json(data["config"]),
             prior_request_ids=tuple(data.get("priorRequestIds") or ()),
             run_id=data.get("runId"),
             started_at=data.get("startedAt"),

@@ -91,7 +91,7 @@ def test_the_topic_key_is_never_shown() -> None:
     settings = load(EVENTGRID_TOPIC_KEY="very-secret-key")
     assert "very-secret-key" not in repr(settings)
     assert "very-secret-key" not in str(settings)
-    assert "very-secret-key" not in json.dumps(settings.orchestration_config().to_dict())
+    assert "very-secret-key" not in json.dumps(settings.orchestration_config().to_json())
 
 
 @pytest.mark.parametrize(
@@ -166,7 +166,7 @@ def test_valid_queue_names(name: str) -> None:
 
 def test_orchestration_config_is_the_secret_free_json_subset() -> None:
     settings = load(EVENTGRID_TOPIC_KEY="k", GOLIVE_DEADLINE_DAYS="1.5", PUBLISH_GIVE_UP_HOURS="48")
-    config = settings.orchestration_config().to_dict()
+    config = settings.orchestration_config().to_json()
     assert json.loads(json.dumps(config)) == config
     assert config == {
         "pollInitialSeconds": 60.0,
@@ -188,10 +188,10 @@ def test_orchestration_config_is_the_secret_free_json_subset() -> None:
 
 def test_orchestration_config_round_trips_and_tolerates_missing_keys() -> None:
     config = load().orchestration_config()
-    assert OrchestrationConfig.from_dict(config.to_dict()) == config
-    assert OrchestrationConfig.from_dict({}) == OrchestrationConfig.defaults()
+    assert OrchestrationConfig.from_json(config.to_json()) == config
+    assert OrchestrationConfig.from_json({}) == OrchestrationConfig.defaults()
     assert OrchestrationConfig.defaults() == load().orchestration_config()
-    assert OrchestrationConfig.from_dict({"pollsPerExecution": 3.0}).polls_per_execution == 3
+    assert OrchestrationConfig.from_json({"pollsPerExecution": 3.0}).polls_per_execution == 3
     assert config.deadline == timedelta(days=21)
     assert config.publish_give_up == timedelta(hours=168)
 
@@ -221,5 +221,5 @@ def test_orchestration_config_gives_the_policies() -> None:
 
 
 def test_an_input_from_before_the_separate_budgets_keeps_the_start_budget() -> None:
-    config = OrchestrationConfig.from_dict({"startMaxAttempts": 3})
+    config = OrchestrationConfig.from_json({"startMaxAttempts": 3})
     assert (config.poll_max_refusals, config.cancel_max_attempts) == (3, 3)
