@@ -12,7 +12,7 @@
 
 The value errors also derive from `ValueError`, so code that expects one still works.
 CPP's and Event Grid's own answers are not exceptions here: activities classify them into
-results (see golive/results.py) and the orchestrator decides on those.
+results (golive/activity_results.py) and the orchestrator decides on those.
 """
 
 from __future__ import annotations
