@@ -37,6 +37,7 @@ from golive.origin import is_loopback_host
 from golive.policy import PollPolicy, RetryPolicy
 
 __all__ = [
+    "HOST_SETTINGS",
     "SETTINGS",
     "OrchestrationConfig",
     "Setting",
@@ -230,6 +231,13 @@ SETTINGS: tuple[Setting, ...] = (
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
 
+# Settings the Functions host reads for the app (its trigger connection), not the app's
+# code: listed with the others in the README, never read by `load_settings`.
+HOST_SETTINGS: tuple[tuple[str, str], ...] = (
+    ("AzureWebJobsStorage", "storage for the queue trigger and Durable Functions; on Azure the "
+     "identity-based `AzureWebJobsStorage__*` settings (no key)"),
+)  # fmt: skip
+
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read and validate every setting; raise SettingsError naming the first bad one."""
@@ -257,6 +265,8 @@ def current_settings() -> Settings:
 def markdown_table() -> str:
     """The README's configuration table, one row per setting."""
     rows = ["| setting | default | bounds | meaning |", "| --- | --- | --- | --- |"]
+    for name, meaning in HOST_SETTINGS:
+        rows.append(f"| `{name}` | (required) | connection | {meaning} |")
     for setting in SETTINGS:
         if setting.required:
             default = "(required)"
