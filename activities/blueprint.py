@@ -40,7 +40,7 @@ logger = logging.getLogger("golive.activities")
 
 
 @blueprint.activity_trigger(input_name="payload", activity=GO_LIVE_ACTIVITY)
-def request_go_live(payload: dict) -> dict:
+def start_go_live(payload: dict) -> dict:
     """POST go-live and classify the answer (accepted, rejected, transient, unsafe)."""
     call = OfferCall.from_json(payload)
     return _answer("go-live requested", call.log, cpp_client().go_live(call.request))

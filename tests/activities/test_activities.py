@@ -83,7 +83,7 @@ def invoke(function: Any, payload: dict[str, Any]) -> Any:
 
 
 def go_live() -> Any:
-    return start_result(invoke(registered.request_go_live, OfferCall(REQUEST, LOG).to_json()))
+    return start_result(invoke(registered.start_go_live, OfferCall(REQUEST, LOG).to_json()))
 
 
 def poll(url: str) -> Any:
