@@ -2,13 +2,15 @@
 
     GoLiveError                     base: catch it to catch any of the app's own errors
     ├── InvalidRequestError         a go-live request that cannot be accepted (4xx / poison)
-    │   └── InvalidQueueMessageError    a queue message that can never start a go-live
+    │   ├── InvalidQueueMessageError    a queue message that can never start a go-live
+    │   └── InvalidFilterError          a query of the go-lives list the route cannot honour
     ├── SettingsError               a setting is missing or invalid (the app does not load)
     ├── UnsafeLocationError         a URL that must not receive the CPP bearer token
     ├── OperationFormatError        a CPP operation body this app cannot read
     ├── ActivityResultError         an activity result the orchestrator cannot rebuild
     ├── EventValidationError        an event that breaks the CloudEvents or its data schema
-    └── EventNotDeliveredError      Event Grid never accepted a completion event in time
+    ├── EventNotDeliveredError      Event Grid never accepted a completion event in time
+    └── InstanceQueryError          the Durable extension did not answer an instance query
 
 The value errors also derive from `ValueError`, so code that expects one still works.
 CPP's and Event Grid's own answers are not exceptions here: activities classify them into
@@ -22,6 +24,8 @@ __all__ = [
     "EventNotDeliveredError",
     "EventValidationError",
     "GoLiveError",
+    "InstanceQueryError",
+    "InvalidFilterError",
     "InvalidQueueMessageError",
     "InvalidRequestError",
     "OperationFormatError",
@@ -44,6 +48,10 @@ class InvalidRequestError(GoLiveError, ValueError):
 
 class InvalidQueueMessageError(InvalidRequestError):
     """The message can never become a go-live; raised so it ends in the poison queue."""
+
+
+class InvalidFilterError(InvalidRequestError):
+    """A query parameter the list route cannot honour; the reason says what it accepts."""
 
 
 class SettingsError(GoLiveError, ValueError):
@@ -77,3 +85,7 @@ class EventNotDeliveredError(GoLiveError, RuntimeError):
     Raised by the orchestrator so the instance ends Failed, where monitoring sees it; the
     event itself is in the message, so nothing is lost.
     """
+
+
+class InstanceQueryError(GoLiveError, RuntimeError):
+    """The Durable extension did not answer the query with a list of instances."""

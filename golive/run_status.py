@@ -10,19 +10,29 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from golive.attention import recent_messages
 from golive.json_fields import json_fields
 from golive.operation import Step
 
-__all__ = ["CUSTOM_STATUS_BUDGET", "Phase", "RunOutput", "RunStatus", "StepView"]
+__all__ = [
+    "CUSTOM_STATUS_BUDGET_BYTES",
+    "Phase",
+    "RunOutput",
+    "RunStatus",
+    "StepView",
+    "within_status_limit",
+]
 
-# Durable Functions caps custom status at 16 KB of JSON; stay well inside it.
-CUSTOM_STATUS_BUDGET = 12_000
+# The extension refuses a custom status over 16 KB of compact JSON measured in UTF-16.
+CUSTOM_STATUS_BUDGET_BYTES = 14 * 1024
 MAX_STATUS_STEPS = 20
-_CLIPPED_TEXT = 500
+# What the last resort keeps of a list (reasons, events) and of a text.
+_SHORT_LIST = 3
+_SHORT_TEXT = 500
 
 
 class Phase(StrEnum):
@@ -46,17 +56,25 @@ class StepView:
     name: str | None
     status: str | None
     progress_percentage: float | None
+    # The newest few messages ({"level", "text", "timestamp"}), texts clipped.
+    messages: tuple[Mapping[str, Any], ...] = ()
 
     @classmethod
     def of(cls, step: Step) -> StepView:
-        return cls(step.name, step.status, step.progress_percentage)
+        messages = recent_messages([message.to_dict() for message in step.messages])
+        return cls(step.name, step.status, step.progress_percentage, tuple(messages))
 
     def to_json(self) -> dict[str, Any]:
         return json_fields(self)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> StepView:
-        return cls(data.get("name"), data.get("status"), data.get("progressPercentage"))
+        return cls(
+            data.get("name"),
+            data.get("status"),
+            data.get("progressPercentage"),
+            tuple(data.get("messages") or ()),
+        )
 
 
 @dataclass(frozen=True)
@@ -80,19 +98,16 @@ class RunStatus:
     execution: int = 1
     outcome: str | None = None
     undelivered_events: int = 0
+    # Why the go-live waits for a person now (golive.attention.needs_person), while polling.
+    attention: tuple[Mapping[str, Any], ...] = ()
+    # The events Event Grid accepted, newest last: {"id", "type", "time"}.
+    events: tuple[Mapping[str, Any], ...] = ()
+    # The Marketplace API the run uses; None: the CPP API (runs before there was a choice).
+    api: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The custom status, within CUSTOM_STATUS_BUDGET: steps go first, then long texts."""
-        data = self._json()
-        if len(json.dumps(data)) <= CUSTOM_STATUS_BUDGET:
-            return data
-        data = replace(self, steps=(), steps_omitted=True)._json()
-        if len(json.dumps(data)) <= CUSTOM_STATUS_BUDGET:
-            return data
-        return {
-            key: (value[:_CLIPPED_TEXT] if isinstance(value, str) else value)
-            for key, value in data.items()
-        }
+        """The custom status, within the extension's limit (`within_status_limit`)."""
+        return within_status_limit(self._json())
 
     def _json(self) -> dict[str, Any]:
         data = {
@@ -112,7 +127,11 @@ class RunStatus:
             "execution": self.execution,
             "outcome": self.outcome,
             "undeliveredEvents": self.undelivered_events,
+            "attention": [dict(reason) for reason in self.attention],
+            "events": [dict(event) for event in self.events],
         }
+        if self.api is not None:
+            data["api"] = self.api
         if self.steps_omitted:
             data["stepsOmitted"] = True
         return data
@@ -140,6 +159,9 @@ class RunStatus:
             execution=int(data.get("execution") or 1),
             outcome=data.get("outcome"),
             undelivered_events=int(data.get("undeliveredEvents") or 0),
+            attention=tuple(data.get("attention") or ()),
+            events=tuple(data.get("events") or ()),
+            api=data.get("api"),
         )
 
 
@@ -173,3 +195,28 @@ class RunOutput:
             event=data["event"],
             request_ids=tuple(data.get("requestIds") or ()),
         )
+
+
+def within_status_limit(status: dict[str, Any]) -> dict[str, Any]:
+    """Drop step messages, then the step list, then shorten lists and texts, until it fits."""
+    terse = {**status, "steps": [{**step, "messages": []} for step in status.get("steps") or []]}
+    slim = {**status, "steps": [], "stepsOmitted": True}
+    for candidate in (status, terse, slim):
+        if _utf16_bytes(candidate) <= CUSTOM_STATUS_BUDGET_BYTES:
+            return candidate
+    return {key: _shortened(value) for key, value in slim.items()}
+
+
+def _utf16_bytes(value: Any) -> int:
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return len(text.encode("utf-16-le", errors="surrogatepass"))
+
+
+def _shortened(value: Any) -> Any:
+    if isinstance(value, str):
+        return value[:_SHORT_TEXT]
+    if isinstance(value, list):
+        return [_shortened(item) for item in value[-_SHORT_LIST:]]
+    if isinstance(value, dict):
+        return {key: _shortened(item) for key, item in value.items()}
+    return value

@@ -33,6 +33,7 @@ from golive.activity_results import (
     publish_result,
     start_result,
 )
+from golive.attention import needs_person
 from golive.cancel_request import CancelRequest
 from golive.errors import ActivityResultError, EventNotDeliveredError
 from golive.function_names import (
@@ -218,6 +219,7 @@ class GoLiveRun:
             yield from self.flush_outbox()
             result = yield from self.publish(completion.event)
             if isinstance(result, Published):
+                self.state = self.state.record_published(completion.event)
                 break
             attempts = self.state.publish_attempts + 1
             self.state = replace(self.state, publish_attempts=attempts)
@@ -311,6 +313,7 @@ class GoLiveRun:
                 continue
             if not failed:
                 if isinstance((yield from self.publish(item.event)), Published):
+                    self.state = self.state.record_published(item.event)
                     continue
                 failed = True
             waiting.append(item)
@@ -362,6 +365,10 @@ class GoLiveRun:
             execution=state.execution,
             outcome=outcome,
             undelivered_events=len(state.outbox) + (1 if state.phase is Phase.PUBLISHING else 0),
+            attention=tuple(needs_person(snapshot))
+            if snapshot and state.phase is Phase.POLLING
+            else (),
+            events=state.published,
         )
         self.context.set_custom_status(status.to_json())
 

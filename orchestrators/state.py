@@ -21,6 +21,8 @@ from golive.settings import OrchestrationConfig
 REMEMBERED_REQUEST_IDS = 50
 # Bound on remembered ActionRequired condition keys (each is a short hash).
 REMEMBERED_CONDITIONS = 200
+# Bound on the events remembered as published (id, type, time), shown to operators.
+REMEMBERED_EVENTS = 20
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,7 @@ class GoLiveState:
     outbox: tuple[PendingEvent, ...] = ()
     completion: Completion | None = None
     publish_attempts: int = 0
+    published: tuple[dict[str, Any], ...] = ()
 
     @classmethod
     def new(
@@ -108,6 +111,11 @@ class GoLiveState:
         """Remember that an ActionRequired event went out for this condition."""
         return replace(self, announced=(*self.announced, key)[-REMEMBERED_CONDITIONS:])
 
+    def record_published(self, event: dict[str, Any]) -> GoLiveState:
+        """Remember that Event Grid accepted this event, for the operators' detail view."""
+        entry = {"id": event.get("id"), "type": event.get("type"), "time": event.get("time")}
+        return replace(self, published=(*self.published, entry)[-REMEMBERED_EVENTS:])
+
     def known_request_ids(self) -> list[str]:
         """Every request id this offer has served, newest last."""
         ids = list(self.prior_request_ids)
@@ -135,6 +143,7 @@ class GoLiveState:
             "outbox": [item.to_json() for item in self.outbox],
             "completion": self.completion.to_json() if self.completion else None,
             "publishAttempts": self.publish_attempts,
+            "published": list(self.published),
         }
 
     @classmethod
@@ -159,4 +168,5 @@ class GoLiveState:
             outbox=tuple(PendingEvent.from_json(item) for item in data.get("outbox") or ()),
             completion=Completion.from_json(completion) if completion else None,
             publish_attempts=int(data.get("publishAttempts", 0)),
+            published=tuple(data.get("published") or ()),
         )
