@@ -112,7 +112,7 @@ def measured(stack: LocalStack) -> dict[str, Polling]:
 
 def main() -> None:
     logging.disable(logging.WARNING)
-    policy = OrchestrationConfig().poll_policy()
+    policy = OrchestrationConfig.defaults().poll_policy()
     scenarios = {
         (PUBLISHER, offer_id(label)): Scenario(duration=duration)
         for label, duration in DURATIONS.items()

@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
-from golive.cpp_results import OperationStatus
-from golive.operation import parse_operation
+from golive.activity_results import OperationStatus
+from golive.operation import OperationSnapshot, parse_operation
 from simulators.cpp import Operation, Scenario
 
 BASE_URL = "https://cpp.bench.invalid"
@@ -48,10 +48,10 @@ def poll(operation: Operation) -> dict[str, object]:
     """One GET: the operation advances a step and answers as the app's client would."""
     now = datetime.now(UTC)
     operation.record_poll(now)
-    return OperationStatus(snapshot=parse_operation(operation.to_json(now))).to_dict()
+    return OperationStatus(snapshot=parse_operation(operation.to_json(now))).to_json()
 
 
-def snapshot_after(url: str) -> dict[str, object]:
+def snapshot_after(url: str) -> OperationSnapshot:
     """The snapshot a go-live holds after the polls `url` says were answered."""
     operation = new_operation(url)
-    return parse_operation(operation.to_json(datetime.now(UTC))).to_dict()
+    return parse_operation(operation.to_json(datetime.now(UTC)))

@@ -47,7 +47,7 @@ from bench.table import print_table, ratio
 from golive.function_names import ORCHESTRATOR
 from golive.go_live_request import GoLiveRequest
 from golive.settings import OrchestrationConfig
-from orchestrators.state import POLLING, GoLiveState
+from orchestrators.state import GoLiveState, Phase
 
 APP = Path(__file__).resolve().parent / "apps" / "golive_inproc"
 SIZES = (100, 1_000, 5_000)
@@ -57,7 +57,7 @@ REPEATS = 3  # short cells run this many times; the table shows the cheapest
 SHORT_UNBOUNDED = 30  # with the 100-poll run, the two points the projection is drawn through
 UNBOUNDED = 10**9
 # 5,000 polls at the 15-minute cap is 52 days: a deadline past that lets every run finish.
-DEADLINE_SECONDS = 60 * 86400.0
+DEADLINE_DAYS = 60.0
 
 
 @dataclass(frozen=True)
@@ -94,8 +94,10 @@ class Bench:
         self.runs = 0
 
     def config(self, interval: int | None) -> OrchestrationConfig:
-        return OrchestrationConfig(
-            polls_per_execution=interval or UNBOUNDED, deadline_seconds=DEADLINE_SECONDS
+        return replace(
+            OrchestrationConfig.defaults(),
+            polls_per_execution=interval or UNBOUNDED,
+            golive_deadline_days=DEADLINE_DAYS,
         )
 
     def full(self, polls: int, interval: int | None, *, watch: bool = False) -> Cost:
@@ -118,7 +120,7 @@ class Bench:
         )
         state = replace(
             begun,
-            phase=POLLING,
+            phase=Phase.POLLING,
             operation_url=url,
             polls=done,
             execution=done // interval + 1,
@@ -139,7 +141,7 @@ class Bench:
         rows, operations = storage.history_rows_written, storage.operations
         cpu = time.process_time()
         instance = self.devhost.call(
-            runtime.start_new(ORCHESTRATOR, f"replay-{self.runs}", json.dumps(state.to_dict()))
+            runtime.start_new(ORCHESTRATOR, f"replay-{self.runs}", json.dumps(state.to_json()))
         )
         marks = self.watch(instance, (WINDOW, polls - WINDOW)) if watch else None
         status = self.devhost.wait_for(instance, 3600)
@@ -244,7 +246,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.replay_cost", description=__doc__)
     parser.add_argument("--full", action="store_true", help="every bounded cell end to end")
     args = parser.parse_args(argv)
-    default = OrchestrationConfig().polls_per_execution
+    default = OrchestrationConfig.defaults().polls_per_execution
     started = time.perf_counter()
     with running_bench() as bench:
         results = measure_all(bench, full=args.full, default=default)

@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> None:
         (timing,) = run_in_process((args.child,), settings)
         print(json.dumps(asdict(timing)))
         return
-    default = OrchestrationConfig().polls_per_execution
+    default = OrchestrationConfig.defaults().polls_per_execution
     labelled = [(f"{t.days} days", t) for t in run_in_process(DAYS, {})]
     if default != BEFORE_POLLS_PER_EXECUTION:
         before = run_in_child(DAYS[0], BEFORE_POLLS_PER_EXECUTION)

@@ -14,8 +14,8 @@ import threading
 import azure.durable_functions as df
 
 from bench import inproc_cpp
-from golive.cpp_results import Accepted
-from golive.function_names import CANCEL_ACTIVITY, POLL_ACTIVITY, PUBLISH_ACTIVITY, START_ACTIVITY
+from golive.activity_results import Accepted, CancelAccepted, Published
+from golive.function_names import CANCEL_ACTIVITY, GO_LIVE_ACTIVITY, POLL_ACTIVITY, PUBLISH_ACTIVITY
 from orchestrators.blueprint import blueprint as orchestrators
 from simulators.cpp import Operation
 
@@ -26,12 +26,12 @@ _operations: dict[str, Operation] = {}
 _lock = threading.Lock()
 
 
-@app.activity_trigger(input_name="payload", activity=START_ACTIVITY)
+@app.activity_trigger(input_name="payload", activity=GO_LIVE_ACTIVITY)
 def start_go_live(payload: dict) -> dict:
     request = payload["request"]
     _, _, count = request["offerId"].rpartition("-")
     url = inproc_cpp.operation_url(request["publisherId"], int(count))
-    return Accepted(operation_url=url).to_dict()
+    return Accepted(operation_url=url).to_json()
 
 
 @app.activity_trigger(input_name="payload", activity=POLL_ACTIVITY)
@@ -46,9 +46,9 @@ def poll_operation(payload: dict) -> dict:
 
 @app.activity_trigger(input_name="payload", activity=PUBLISH_ACTIVITY)
 def publish_event(payload: dict) -> dict:
-    return {"kind": "published"}
+    return Published().to_json()
 
 
 @app.activity_trigger(input_name="payload", activity=CANCEL_ACTIVITY)
 def cancel_operation(payload: dict) -> dict:
-    return {"kind": "cancelAccepted", "httpStatus": 202, "operationUrl": None}
+    return CancelAccepted(http_status=202).to_json()
