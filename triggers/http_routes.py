@@ -10,7 +10,12 @@ import azure.functions as func
 
 from golive.app_settings import current_settings
 from golive.function_names import CANCEL_EVENT
-from golive.go_live_request import InvalidRequestError, instance_id_for, parse_http_request
+from golive.go_live_request import (
+    MAX_MESSAGE_CHARS,
+    InvalidRequestError,
+    instance_id_for,
+    parse_http_request,
+)
 from golive.structured_log import log_event
 from triggers.responses import error_response, json_response
 from triggers.starter import (
@@ -134,12 +139,16 @@ async def _find_go_live(
 
 def _cancel_body(raw: bytes) -> dict[str, object]:
     """Parse `{"cancelOperation"?: bool, "reason"?: str}`; an empty body is allowed."""
+    if len(raw) > MAX_MESSAGE_CHARS:
+        raise ValueError(f"body is longer than {MAX_MESSAGE_CHARS} bytes")
     if not raw.strip():
         return {"cancelOperation": False}
     try:
         body = json.loads(raw)
     except ValueError as error:
         raise ValueError(f"body is not valid JSON: {error}") from None
+    except RecursionError:
+        raise ValueError("body is nested too deeply to be a request") from None
     if not isinstance(body, dict):
         raise ValueError("body must be a JSON object")
     unknown = set(body) - {"cancelOperation", "reason"}
