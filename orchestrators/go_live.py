@@ -372,18 +372,28 @@ class GoLiveRun:
         return _now(self.context)
 
 
-# Durable Functions caps custom status at 16 KB of JSON; stay well inside it.
-CUSTOM_STATUS_BUDGET = 12_000
+# The Durable extension refuses (and fails the run on) a custom status whose compact JSON is
+# over 16 KB in UTF-16. Measured as the extension does, with 2 KB to spare.
+CUSTOM_STATUS_LIMIT_BYTES = 16 * 1024
+CUSTOM_STATUS_BUDGET_BYTES = CUSTOM_STATUS_LIMIT_BYTES - 2 * 1024
+
+
+def _status_size(status: dict[str, Any]) -> int:
+    """UTF-16 bytes of the compact JSON, never less than the extension's count: escaping
+    to ASCII only lengthens the text, and every ASCII character is 2 bytes."""
+    return 2 * len(json.dumps(status, separators=(",", ":")))
 
 
 def _within_status_limit(status: dict[str, Any]) -> dict[str, Any]:
-    """Drop the step list, then clip long texts, until the status fits its budget."""
-    if len(json.dumps(status)) <= CUSTOM_STATUS_BUDGET:
+    """Drop the step list, then clip texts shorter and shorter, until the status fits."""
+    if _status_size(status) <= CUSTOM_STATUS_BUDGET_BYTES:
         return status
     slim = {**status, "steps": [], "stepsOmitted": True}
-    if len(json.dumps(slim)) <= CUSTOM_STATUS_BUDGET:
-        return slim
-    return {key: (value[:500] if isinstance(value, str) else value) for key, value in slim.items()}
+    for limit in (None, 500, 100, 20):  # 20 characters per text always fits
+        clipped = {k: (v[:limit] if isinstance(v, str) else v) for k, v in slim.items()}
+        if _status_size(clipped) <= CUSTOM_STATUS_BUDGET_BYTES:
+            break
+    return clipped
 
 
 def _now(context: Any) -> datetime:
