@@ -76,6 +76,7 @@ class HostedApp:
     base_url: str = ""
     log_lines: list[str] = field(default_factory=list)
     starts: int = 0
+    _poisoned: list[str] = field(default_factory=list)
     _process: subprocess.Popen[str] | None = None
     _stderr: Any = None
 
@@ -198,27 +199,30 @@ class HostedApp:
             client.create_queue()
         return client
 
-    def send(self, message: Mapping[str, Any] | str | bytes) -> None:
-        """Enqueue as an upstream system does: base64 of the text, as the host expects."""
+    def send(self, message: Mapping[str, Any] | str | bytes) -> str:
+        """Enqueue as an upstream system does: base64 of the text, as the host expects.
+
+        Returns the message id."""
         if isinstance(message, bytes):
             raw = message
         elif isinstance(message, str):
             raw = message.encode("utf-8", errors="surrogatepass")
         else:
             raw = json.dumps(message).encode()
-        self.queue().send_message(base64.b64encode(raw).decode("ascii"))
+        sent = self.queue().send_message(base64.b64encode(raw).decode("ascii"))
+        return str(sent.id)
 
-    def send_raw(self, text: str) -> None:
-        """Enqueue text exactly as given (e.g. not base64 at all)."""
-        self.queue().send_message(text)
+    def send_raw(self, text: str) -> str:
+        """Enqueue text exactly as given (e.g. not base64 at all); returns the message id."""
+        return str(self.queue().send_message(text).id)
 
-    def poison_texts(self) -> list[str]:
-        """The messages in `<queue>-poison`, as stored."""
+    def poisoned(self) -> list[str]:
+        """Every message moved to `<queue>-poison` so far, as stored (taken off that queue)."""
         poison = self.queue(self.queue_name + "-poison")
-        texts: list[str] = []
-        for message in poison.receive_messages(messages_per_page=32, visibility_timeout=1):
-            texts.append(message.content)
-        return texts
+        for message in poison.receive_messages(messages_per_page=32, visibility_timeout=60):
+            self._poisoned.append(message.content)
+            poison.delete_message(message)
+        return list(self._poisoned)
 
     def instances(self, prefix: str = "golive:") -> list[dict[str, Any]]:
         """Every instance whose id starts with `prefix`, through the Durable HTTP API."""

@@ -30,7 +30,7 @@ def test_each_invalid_message_is_poisoned_with_its_reason_logged_once(
     for text in MESSAGES.values():
         app.send(text)
     deadline = time.monotonic() + 60
-    while not set(MESSAGES.values()) <= {base64.b64decode(t).decode() for t in app.poison_texts()}:
+    while not set(MESSAGES.values()) <= {base64.b64decode(t).decode() for t in app.poisoned()}:
         assert time.monotonic() < deadline, "not every invalid message reached poison"
         time.sleep(0.25)
     lines = [line for line in app.log_text().splitlines() if "invalid go-live message" in line]
