@@ -242,7 +242,9 @@ class HostedApp:
             if not token:
                 return found
 
-    def wait_until_all_finished(self, count: int, timeout: float) -> list[dict[str, Any]]:
+    def wait_until_all_finished(
+        self, count: int, timeout: float, interval: float = 0.25
+    ) -> list[dict[str, Any]]:
         """Poll until `count` go-lives exist and none is still running."""
         deadline = time.monotonic() + timeout
         while True:
@@ -252,7 +254,7 @@ class HostedApp:
             if time.monotonic() > deadline:
                 running = [i["instanceId"] for i in found if i["runtimeStatus"] not in TERMINAL]
                 raise AssertionError(f"{len(found)}/{count} go-lives; unfinished: {running[:20]}")
-            time.sleep(0.25)
+            time.sleep(interval)
 
 
 @contextlib.contextmanager
@@ -265,6 +267,7 @@ def hosted_app(
     settings: Mapping[str, str] | None = None,
 ) -> Iterator[HostedApp]:
     """Start the app on devhost; stop it (or kill it if it hangs) at the end."""
+    state_dir.mkdir(parents=True, exist_ok=True)
     app = HostedApp(
         azurite,
         simulators,
