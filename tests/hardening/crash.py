@@ -1,7 +1,8 @@
 """Crash run: go-lives across the CPP scenarios while the host is killed with SIGKILL.
 
 Go-lives are started from HTTP and from the queue, a few more after every restart, and
-the devhost child is killed at random moments and started again on the same state file.
+the devhost child is killed at random moments and started again on the same state file;
+now and then Event Grid refuses a few publishes and the identity endpoint a few tokens.
 Afterwards every run is counted: nothing lost (every go-live ends, none of its queue
 messages in poison), exactly one terminal outcome per run (the same event id delivered
 again is allowed and counted), the outcome the scenario leads to, and go-live POSTs per
@@ -106,8 +107,10 @@ def crash_run(app: HostedApp, *, go_lives: int, kills: int, seed: int) -> CrashR
             submitted.append(run)
         if cycle == kills:
             break
-        if rng.random() < 0.2:
+        if rng.random() < 0.2:  # Event Grid refuses for a while
             app.simulators.eventgrid.fail_next(rng.randint(1, 4), status=503)
+        if rng.random() < 0.2:  # the identity endpoint fails the restarted host's first asks
+            app.simulators.identity.fail_next(rng.randint(1, 2), status=500)
         time.sleep(rng.uniform(0.05, 1.0))
         _note_starting(app, submitted)
         app.kill()
