@@ -111,7 +111,7 @@ def crash_run(app: HostedApp, *, go_lives: int, kills: int, seed: int) -> CrashR
             app.simulators.eventgrid.fail_next(rng.randint(1, 4), status=503)
         if rng.random() < 0.2:  # the identity endpoint fails the restarted host's first asks
             app.simulators.identity.fail_next(rng.randint(1, 2), status=500)
-        time.sleep(rng.uniform(0.05, 1.0))
+        time.sleep(rng.uniform(0.05, 0.7))
         _note_starting(app, submitted)
         app.kill()
         app.start()
