@@ -1,7 +1,8 @@
 """Crash run: go-lives across the CPP scenarios while the host is killed with SIGKILL.
 
 Go-lives are started from HTTP and from the queue, a few more after every restart, and
-the devhost child is killed at random moments and started again on the same state file;
+the devhost child is killed at random moments (some while it is still starting) and
+started again on the same state file;
 now and then Event Grid refuses a few publishes and the identity endpoint a few tokens.
 Afterwards every run is counted: nothing lost (every go-live ends, none of its queue
 messages in poison), exactly one terminal outcome per run (the same event id delivered
@@ -56,6 +57,7 @@ class Run:
     scenario: str
     via: str  # "http" or "queue"
     kills_while_starting: int = 0
+    last_phase: str | None = None  # as last seen before a kill; a phase never comes back
 
     @property
     def expected(self) -> str:
@@ -100,13 +102,12 @@ def crash_run(app: HostedApp, *, go_lives: int, kills: int, seed: int) -> CrashR
     submitted: list[Run] = []
     per_cycle = max(1, -(-go_lives // (kills + 1)))
     pending = list(runs)
-    for cycle in range(kills + 1):
+    done = 0
+    while done < kills:
         batch, pending = pending[:per_cycle], pending[per_cycle:]
         for run in batch:
             _submit(app, run)
             submitted.append(run)
-        if cycle == kills:
-            break
         if rng.random() < 0.2:  # Event Grid refuses for a while
             app.simulators.eventgrid.fail_next(rng.randint(1, 4), status=503)
         if rng.random() < 0.2:  # the identity endpoint fails the restarted host's first asks
@@ -114,6 +115,15 @@ def crash_run(app: HostedApp, *, go_lives: int, kills: int, seed: int) -> CrashR
         time.sleep(rng.uniform(0.05, 0.7))
         _note_starting(app, submitted)
         app.kill()
+        done += 1
+        # Now and then the host dies again while it starts, recovering its work.
+        while done < kills and rng.random() < 0.3:
+            app.start(wait=False)
+            time.sleep(rng.uniform(0.3, 2.0))
+            for run in submitted:
+                run.kills_while_starting += run.last_phase in (None, "starting")
+            app.kill()
+            done += 1
         app.start()
     for run in pending:
         _submit(app, run)
@@ -153,7 +163,8 @@ def _note_starting(app: HostedApp, submitted: list[Run]) -> None:
         phases = {}
     for run in submitted:
         phase = phases.get(f"golive:{PUBLISHER}:{run.offer}".lower())
-        if phase in (None, "starting"):
+        run.last_phase = phase or run.last_phase
+        if run.last_phase in (None, "starting"):
             run.kills_while_starting += 1
 
 

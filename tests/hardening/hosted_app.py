@@ -27,6 +27,7 @@ from typing import Any
 import requests
 from azure.storage.queue import QueueClient
 from devhost.azurite import Azurite
+from devhost.keys import DURABLE_SYSTEM_KEY_NAME, KEY_HEADER
 
 from demo.stack import PROJECT_ROOT, QUEUE_NAME, app_environment
 from simulators.cpp import CppSimulator
@@ -35,6 +36,8 @@ from simulators.identity import IdentitySimulator
 from simulators.tokens import TokenAuthority
 
 LISTENING = "Listening on "
+KEY_LINES = {"default (function)": "function", f"{DURABLE_SYSTEM_KEY_NAME} (system)": "system"}
+DURABLE_API = "/runtime/webhooks/durabletask"
 TERMINAL = {"Completed", "Failed", "Terminated"}
 # Small numbers so continue_as_new and bounded retries happen within a short run.
 SETTINGS = {
@@ -77,6 +80,7 @@ class HostedApp:
     log_lines: list[str] = field(default_factory=list)
     starts: int = 0
     _poisoned: list[str] = field(default_factory=list)
+    _keys: dict[str, str] = field(default_factory=dict)
     _process: subprocess.Popen[str] | None = None
     _stderr: Any = None
 
@@ -92,8 +96,8 @@ class HostedApp:
 
     # Life and death ----------------------------------------------------------------------
 
-    def start(self, timeout: float = 60.0) -> None:
-        """Start devhost on the state file and wait until it listens."""
+    def start(self, timeout: float = 60.0, *, wait: bool = True) -> None:
+        """Start devhost on the state file and (unless told not to) wait until it listens."""
         command = [
             sys.executable,
             "-m",
@@ -125,11 +129,16 @@ class HostedApp:
 
         def read() -> None:
             for line in stdout:
+                name, _, value = line.strip().partition(": ")
+                if name in KEY_LINES:
+                    self._keys[KEY_LINES[name]] = value
                 if line.startswith(LISTENING):
                     self.base_url = line[len(LISTENING) :].strip()
                     listening.set()
 
         threading.Thread(target=read, daemon=True).start()
+        if not wait:
+            return
         deadline = time.monotonic() + timeout
         while not listening.wait(0.05):
             if process.poll() is not None or time.monotonic() > deadline:
@@ -181,13 +190,14 @@ class HostedApp:
 
     # Talking to it as its users do -------------------------------------------------------
 
-    def headers(self) -> dict[str, str]:
-        """What every request carries (the function key, once the host asks for one)."""
-        key = os.environ.get("GOLIVE_TEST_FUNCTION_KEY")
-        return {"x-functions-key": key} if key else {}
+    def key_for(self, path: str) -> dict[str, str]:
+        """The key the host asks for on `path`, as it printed it at start-up: the Durable
+        API's system key, else the function key (the app's routes are FUNCTION level)."""
+        kind = "system" if path.startswith(DURABLE_API) else "function"
+        return {KEY_HEADER: self._keys[kind]} if kind in self._keys else {}
 
     def request(self, method: str, path: str, **options: Any) -> requests.Response:
-        headers = {**self.headers(), **options.pop("headers", {})}
+        headers = {**self.key_for(path), **options.pop("headers", {})}
         options.setdefault("timeout", 30)
         return requests.request(method, self.base_url + path, headers=headers, **options)
 
@@ -226,7 +236,7 @@ class HostedApp:
 
     def instances(self, prefix: str = "golive:") -> list[dict[str, Any]]:
         """Every instance whose id starts with `prefix`, through the Durable HTTP API."""
-        url = "/runtime/webhooks/durabletask/instances"
+        url = f"{DURABLE_API}/instances"
         found: list[dict[str, Any]] = []
         token = ""
         while True:
