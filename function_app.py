@@ -13,6 +13,8 @@ import azure.functions as func
 from activities.blueprint import blueprint as activities
 from golive.app_settings import current_settings
 from orchestrators.blueprint import blueprint as orchestrators
+from triggers.dashboard import blueprint as dashboard
+from triggers.golive_list import blueprint as golive_list
 from triggers.http_routes import blueprint as http_routes
 from triggers.queue_starter import blueprint as queue_starter
 
@@ -26,5 +28,5 @@ if exported_logger := os.environ.get("PYTHON_APPLICATIONINSIGHTS_LOGGER_NAME"):
     logging.getLogger(exported_logger).setLevel(logging.INFO)
 
 app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
-for blueprint in (http_routes, queue_starter, orchestrators, activities):
+for blueprint in (http_routes, golive_list, dashboard, queue_starter, orchestrators, activities):
     app.register_functions(blueprint)

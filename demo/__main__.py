@@ -159,6 +159,7 @@ def serve(port: int, *, virtual_time: bool) -> int:
             "-d '{\"cancelOperation\": true}'"
         )
         say(f"  curl -s {stack.eventgrid.endpoint}   # events received")
+        say(f"Dashboard:     {base}/api/dashboard  (enter once: {keys.default_function})")
         say("Ctrl-C stops everything.")
         stopping.wait()
     return 0

@@ -18,6 +18,7 @@ from typing import Any
 from azure.durable_functions.models.history import HistoryEventType
 
 from golive import events
+from golive.attention import needs_person, recent_messages
 from golive.function_names import (
     CANCEL_ACTIVITY,
     CANCEL_EVENT,
@@ -205,6 +206,7 @@ class GoLiveRun:
             yield from self.flush_outbox()
             result = yield from self.call(PUBLISH_ACTIVITY, {"event": event})
             if result.get("kind") == "published":
+                self.state = self.state.record_published(event)
                 break
             attempts = self.state.publish_attempts + 1
             self.state = replace(self.state, publish_attempts=attempts)
@@ -297,6 +299,7 @@ class GoLiveRun:
             if not failed:
                 result = yield from self.call(PUBLISH_ACTIVITY, {"event": item["event"]})
                 if result.get("kind") == "published":
+                    self.state = self.state.record_published(item["event"])
                     continue
                 failed = True
             waiting.append(item)
@@ -334,10 +337,13 @@ class GoLiveRun:
                 "name": step.get("name"),
                 "status": step.get("status"),
                 "progressPercentage": step.get("progressPercentage"),
+                "messages": recent_messages(step.get("messages")),
             }
             for step in (snapshot.get("steps") or [])
         ][:20]
-        current = OperationSnapshot.from_dict(snapshot).current_step if snapshot else None
+        operation = OperationSnapshot.from_dict(snapshot) if snapshot else None
+        current = operation.current_step if operation else None
+        waiting = self.state.phase == POLLING
         self.context.set_custom_status(
             _within_status_limit(
                 {
@@ -358,6 +364,8 @@ class GoLiveRun:
                     "outcome": outcome,
                     "undeliveredEvents": len(self.state.outbox)
                     + (1 if self.state.phase == PUBLISHING else 0),
+                    "attention": needs_person(operation) if waiting and operation else [],
+                    "events": list(self.state.published),
                 }
             )
         )
@@ -378,28 +386,41 @@ class GoLiveRun:
         return _now(self.context)
 
 
-# The Durable extension refuses (and fails the run on) a custom status whose compact JSON is
-# over 16 KB in UTF-16. Measured as the extension does, with 2 KB to spare.
-CUSTOM_STATUS_LIMIT_BYTES = 16 * 1024
-CUSTOM_STATUS_BUDGET_BYTES = CUSTOM_STATUS_LIMIT_BYTES - 2 * 1024
-
-
-def _status_size(status: dict[str, Any]) -> int:
-    """UTF-16 bytes of the compact JSON, never less than the extension's count: escaping
-    to ASCII only lengthens the text, and every ASCII character is 2 bytes."""
-    return 2 * len(json.dumps(status, separators=(",", ":")))
+# The extension refuses a custom status over 16 KB of compact JSON measured in UTF-16.
+CUSTOM_STATUS_BUDGET_BYTES = 14 * 1024
+# What the last resort keeps of a list (reasons, events) and of a text.
+_SHORT_LIST = 3
+_SHORT_TEXT = 500
 
 
 def _within_status_limit(status: dict[str, Any]) -> dict[str, Any]:
-    """Drop the step list, then clip texts shorter and shorter, until the status fits."""
-    if _status_size(status) <= CUSTOM_STATUS_BUDGET_BYTES:
-        return status
+    """Drop step messages, then the step list, then shorten lists and texts, until it fits."""
+    terse = {**status, "steps": [{**step, "messages": []} for step in status.get("steps") or []]}
     slim = {**status, "steps": [], "stepsOmitted": True}
-    for limit in (None, 500, 100, 20):  # 20 characters per text always fits
-        clipped = {k: (v[:limit] if isinstance(v, str) else v) for k, v in slim.items()}
-        if _status_size(clipped) <= CUSTOM_STATUS_BUDGET_BYTES:
+    for candidate in (status, terse, slim):
+        if _utf16_bytes(candidate) <= CUSTOM_STATUS_BUDGET_BYTES:
+            return candidate
+    # Shorter and shorter: 20 characters per text and no lists always fit.
+    for text, items in ((_SHORT_TEXT, _SHORT_LIST), (100, 1), (20, 0)):
+        short = {key: _shortened(value, text, items) for key, value in slim.items()}
+        if _utf16_bytes(short) <= CUSTOM_STATUS_BUDGET_BYTES:
             break
-    return clipped
+    return short
+
+
+def _utf16_bytes(value: Any) -> int:
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return len(text.encode("utf-16-le", errors="surrogatepass"))
+
+
+def _shortened(value: Any, text: int, items: int) -> Any:
+    if isinstance(value, str):
+        return value[:text]
+    if isinstance(value, list):
+        return [_shortened(item, text, items) for item in value[max(0, len(value) - items) :]]
+    if isinstance(value, dict):
+        return {key: _shortened(item, text, items) for key, item in value.items()}
+    return value
 
 
 def _raised(context: Any) -> list[Any]:

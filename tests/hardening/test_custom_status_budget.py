@@ -60,6 +60,12 @@ CASES = {
         currentStep="\u2028" * 20_000,
         cppStatus="🚀" * 20_000,
     ),
+    "everything CPP can fill, huge": status(
+        **{key: "🚀" * 20_000 for key in ("operationLocation", "cppStatus", "currentStep")},
+        steps=[{"name": "🚀" * 5_000, "messages": [{"text": "🚀" * 5_000}] * 5}] * 20,
+        attention=[{"step": "🚀" * 5_000, "message": "🚀" * 5_000}] * 10,
+        events=[{"type": "🚀" * 5_000, "id": "🚀" * 5_000}] * 10,
+    ),
 }
 
 
