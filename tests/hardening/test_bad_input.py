@@ -156,6 +156,9 @@ def test_invalid_route_parameters_are_refused(
     path = "/api/golive/" + quote(publisher, safe="") + "/" + quote(offer, safe="")
     method, suffix = [("POST", ""), ("GET", ""), ("POST", "/cancel")][action]
     response = bad_input_app.request(method, path + suffix)
+    if method == "GET" and response.status_code == 200:  # empty segments: the list route
+        assert response.json()["goLives"] == []
+        return
     assert_clear_refusal(response, {400, 404, 405})
 
 
