@@ -11,7 +11,7 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from activities.blueprint import blueprint as activities
-from golive.app_settings import current_settings
+from golive.settings import current_settings
 from orchestrators.blueprint import blueprint as orchestrators
 from triggers.dashboard import blueprint as dashboard
 from triggers.golive_list import blueprint as golive_list

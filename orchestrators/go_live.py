@@ -1,43 +1,57 @@
 """The go-live orchestration: ask CPP to go live, follow the operation, announce the end.
 
 Read `GoLiveRun.execute` top to bottom for the business process. The code is
-deterministic (FACTS.md §2): time comes from `context.current_utc_datetime`,
-ids from `context.new_uuid()`, everything else from the input and from activity
-results. Activities classify CPP's answers; this module owns every retry, with
-durable timers, so no `call_activity_with_retry` (azure-functions-durable-python#603).
+deterministic: time comes from `context.current_utc_datetime`, ids from
+`context.new_uuid()`, everything else from the input and from activity results
+(docs/architecture.md). Activities classify CPP's answers into the classes of
+golive/activity_results.py, and this module decides by matching on them. It owns every
+retry, with durable timers, so no `call_activity_with_retry`
+(azure-functions-durable-python#603).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from azure.durable_functions.models.history import HistoryEventType
 
 from golive import events
-from golive.attention import needs_person, recent_messages
+from golive.activity_inputs import OfferCall, PollCall, PublishCall
+from golive.activity_results import (
+    Accepted,
+    CancelAccepted,
+    CancelResult,
+    OperationStatus,
+    Published,
+    PublishResult,
+    Rejected,
+    Transient,
+    UnsafeLocation,
+    cancel_result,
+    poll_result,
+    publish_result,
+    start_result,
+)
+from golive.attention import needs_person
+from golive.cancel_request import CancelRequest
+from golive.errors import ActivityResultError, EventNotDeliveredError
 from golive.function_names import (
     CANCEL_ACTIVITY,
     CANCEL_EVENT,
+    GO_LIVE_ACTIVITY,
     POLL_ACTIVITY,
     PUBLISH_ACTIVITY,
-    START_ACTIVITY,
 )
 from golive.operation import OperationSnapshot, Outcome
-from orchestrators.state import FINISHED, POLLING, PUBLISHING, STARTING, GoLiveState
+from golive.run_status import Phase, RunOutput, RunStatus, StepView
+from orchestrators.state import Completion, GoLiveState, PendingEvent
 
 Steps = Generator[Any, Any, Any]
-
-
-class EventNotDeliveredError(RuntimeError):
-    """The completion event could not be published within the give-up window.
-
-    Raised so the instance ends Failed, where monitoring sees it; the event itself
-    is in the message, so nothing is lost.
-    """
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -46,13 +60,13 @@ class Ending:
 
     event_type: str
     reason: str | None = None
-    rejection: dict[str, Any] | None = None
+    rejection: Rejected | None = None
     error: dict[str, Any] | None = None
 
 
 def orchestrate(context: Any) -> Steps:
     """Entry point registered as the orchestrator function."""
-    state = GoLiveState.from_dict(context.get_input())
+    state = GoLiveState.from_json(context.get_input())
     if state.run_id is None:
         state = state.begun(str(context.new_uuid()), _now(context))
     return (yield from GoLiveRun(context, state).execute())
@@ -68,6 +82,8 @@ class GoLiveRun:
         self.poll_policy = config.poll_policy()
         self.start_policy = config.start_retry_policy()
         self.poll_retry_policy = config.poll_retry_policy()
+        self.refusal_policy = config.poll_refusal_policy()
+        self.cancel_policy = config.cancel_retry_policy()
         self.publish_policy = config.publish_retry_policy()
         self.deadline = _parse_time(state.deadline)
         self.iterations = 0
@@ -79,37 +95,37 @@ class GoLiveRun:
     # The process --------------------------------------------------------------------------
 
     def execute(self) -> Steps:
-        if self.state.phase == PUBLISHING:
+        if self.state.phase is Phase.PUBLISHING:
             return (yield from self.deliver_completion())
-        if self.state.phase == STARTING:
-            ending = yield from self.start_go_live()
+        if self.state.phase is Phase.STARTING:
+            ending = yield from self.request_go_live()
             if ending is not None:
                 return (yield from self.finish(ending))
         return (yield from self.follow_operation())
 
-    def start_go_live(self) -> Steps:
+    def request_go_live(self) -> Steps:
         """POST go-live until CPP accepts or refuses it; None once accepted."""
         while True:
             self.show(next_poll_at=None)
-            result = yield from self.call(START_ACTIVITY, {"request": self.state.request.to_dict()})
-            kind = result.get("kind")
-            if kind == "accepted":
-                url = result["operationUrl"]
-                self.state = replace(self.state, phase=POLLING, operation_url=url)
-                return None
-            if kind == "rejected":
-                return Ending(events.REJECTED, rejection=_rejection(result))
-            if kind == "unsafeLocation":
-                return Ending(events.FAILED, reason=_unsafe_reason(result))
-            attempts = self.state.start_attempts + 1
-            self.state = replace(self.state, start_attempts=attempts)
-            if self.start_policy.exhausted(attempts):
-                return Ending(
-                    events.FAILED,
-                    reason=f"CPP did not accept the go-live after {attempts} attempts; "
-                    f"last error: {result.get('reason')}",
-                )
-            delay = self.start_policy.delay(attempts, _retry_after(result))
+            call = OfferCall(self.state.request, self.log_fields())
+            match (yield from self.call(GO_LIVE_ACTIVITY, call.to_json(), start_result)):
+                case Accepted(operation_url=url):
+                    self.state = replace(self.state, phase=Phase.POLLING, operation_url=url)
+                    return None
+                case Rejected() as rejected:
+                    return Ending(events.REJECTED, rejection=rejected)
+                case UnsafeLocation() as unsafe:
+                    return Ending(events.FAILED, reason=_unsafe_reason(unsafe))
+                case Transient(reason=reason, retry_after_seconds=wait):
+                    attempts = self.state.start_attempts + 1
+                    self.state = replace(self.state, start_attempts=attempts)
+                    if self.start_policy.exhausted(attempts):
+                        return Ending(
+                            events.FAILED,
+                            reason=f"CPP did not accept the go-live after {attempts} attempts; "
+                            f"last error: {reason}",
+                        )
+                    delay = self.start_policy.delay(attempts, _seconds(wait))
             ending = yield from self.pause(self.now() + delay)
             if ending is not None:
                 return ending
@@ -119,28 +135,28 @@ class GoLiveRun:
     def follow_operation(self) -> Steps:
         """Poll the operation on a growing durable-timer interval until it ends."""
         while True:
-            result = yield from self.call(POLL_ACTIVITY, {"operationUrl": self.state.operation_url})
-            kind = result.get("kind")
-            if kind == "status":
-                ending = yield from self.take_snapshot(result["snapshot"])
-                if ending is not None:
+            call = PollCall(self.state.operation_url or "", self.log_fields())
+            match (yield from self.call(POLL_ACTIVITY, call.to_json(), poll_result)):
+                case OperationStatus(snapshot=snapshot, retry_after_seconds=wait):
+                    ending = yield from self.take_snapshot(snapshot)
+                    if ending is not None:
+                        return (yield from self.finish(ending))
+                    delay = self.poll_policy.interval(self.state.polls - 1, _seconds(wait))
+                case Rejected() as refused:
+                    # A one-off 401/403/404 (a token refresh, a brief outage) must not end a
+                    # weeks-long run; a refusal that persists does.
+                    refusals = self.state.poll_refusals + 1
+                    self.state = replace(self.state, poll_refusals=refusals)
+                    if self.refusal_policy.exhausted(refusals):
+                        return (yield from self.finish(_poll_refused(refused)))
+                    delay = self.refusal_policy.delay(refusals)
+                case UnsafeLocation() as unsafe:
+                    ending = Ending(events.FAILED, reason=_unsafe_reason(unsafe))
                     return (yield from self.finish(ending))
-                delay = self.poll_policy.interval(self.state.polls - 1, _retry_after(result))
-            elif kind == "rejected":
-                # A one-off 401/403/404 (a token refresh, a brief outage) must not end a
-                # weeks-long run; a refusal that persists does.
-                refusals = self.state.poll_refusals + 1
-                self.state = replace(self.state, poll_refusals=refusals)
-                if self.start_policy.exhausted(refusals):
-                    return (yield from self.finish(_poll_refused(result)))
-                delay = self.poll_retry_policy.delay(refusals, _retry_after(result))
-            elif kind == "unsafeLocation":
-                ending = Ending(events.FAILED, reason=_unsafe_reason(result))
-                return (yield from self.finish(ending))
-            else:
-                failures = self.state.poll_failures + 1
-                self.state = replace(self.state, poll_failures=failures)
-                delay = self.poll_retry_policy.delay(failures, _retry_after(result))
+                case Transient(retry_after_seconds=wait):
+                    failures = self.state.poll_failures + 1
+                    self.state = replace(self.state, poll_failures=failures)
+                    delay = self.poll_retry_policy.delay(failures, _seconds(wait))
             if self.now() >= self.deadline:
                 return (yield from self.finish(Ending(events.TIMED_OUT)))
             ending = yield from self.pause(self.now() + delay)
@@ -150,15 +166,14 @@ class GoLiveRun:
             if self.iterations >= self.state.config.polls_per_execution:
                 return (yield from self.continue_as_new())
 
-    def take_snapshot(self, snapshot_data: dict[str, Any]) -> Steps:
+    def take_snapshot(self, snapshot: OperationSnapshot) -> Steps:
         """Record a poll's answer, announce new conditions, and say if the run ended."""
-        snapshot = OperationSnapshot.from_dict(snapshot_data)
         self.state = replace(
             self.state,
             polls=self.state.polls + 1,
             poll_failures=0,
             poll_refusals=0,
-            snapshot=snapshot_data,
+            snapshot=snapshot,
         )
         for condition in snapshot.attention_conditions():
             if condition.key not in self.state.announced:
@@ -168,9 +183,9 @@ class GoLiveRun:
                     source=self.state.config.event_source,
                     time=self.now(),
                 )
+                pending = PendingEvent(event, since=self.now().isoformat())
                 self.state = replace(
-                    self.state.announce(condition.key),
-                    outbox=(*self.state.outbox, {"event": event, "since": self.now().isoformat()}),
+                    self.state.announce(condition.key), outbox=(*self.state.outbox, pending)
                 )
         yield from self.flush_outbox()
         if snapshot.outcome == Outcome.SUCCEEDED:
@@ -192,42 +207,41 @@ class GoLiveRun:
             rejection=ending.rejection,
             reason=ending.reason,
         )
-        completion = {"event": event, "outcome": ending.event_type, "since": self.now().isoformat()}
-        self.state = replace(self.state, phase=PUBLISHING, completion=completion)
+        completion = Completion(ending.event_type, event, since=self.now().isoformat())
+        self.state = replace(self.state, phase=Phase.PUBLISHING, completion=completion)
         return (yield from self.deliver_completion())
 
     def deliver_completion(self) -> Steps:
         """Publish with backoff until Event Grid accepts, across executions if need be."""
-        completion = self.state.completion or {}
-        event, outcome = completion["event"], completion["outcome"]
-        give_up_at = _parse_time(completion["since"]) + self.state.config.publish_give_up
+        completion = self.state.completion
+        if completion is None:
+            raise ValueError("the run is publishing but carries no completion event")
+        give_up_at = _parse_time(completion.since) + self.state.config.publish_give_up
         while True:
-            self.show(next_poll_at=None, outcome=outcome)
+            self.show(next_poll_at=None, outcome=completion.outcome)
             yield from self.flush_outbox()
-            result = yield from self.call(PUBLISH_ACTIVITY, {"event": event})
-            if result.get("kind") == "published":
-                self.state = self.state.record_published(event)
+            result = yield from self.publish(completion.event)
+            if isinstance(result, Published):
+                self.state = self.state.record_published(completion.event)
                 break
             attempts = self.state.publish_attempts + 1
             self.state = replace(self.state, publish_attempts=attempts)
             if self.now() >= give_up_at:
                 raise EventNotDeliveredError(
                     f"completion event not accepted by Event Grid after {attempts} attempts: "
-                    f"{event}"
+                    f"{completion.event}"
                 )
-            delay = self.publish_policy.delay(attempts, _retry_after(result))
+            delay = self.publish_policy.delay(attempts, _seconds(result.retry_after_seconds))
             yield self.context.create_timer(min(self.now() + delay, give_up_at))
             self.iterations += 1
             if self.iterations >= self.state.config.polls_per_execution:
                 return (yield from self.continue_as_new())
-        self.state = replace(self.state, phase=FINISHED)
-        self.show(next_poll_at=None, outcome=outcome)
-        return {
-            "outcome": outcome,
-            "eventId": event["id"],
-            "event": event,
-            "requestIds": self.state.known_request_ids(),
-        }
+        self.state = replace(self.state, phase=Phase.FINISHED)
+        self.show(next_poll_at=None, outcome=completion.outcome)
+        output = RunOutput(
+            completion.outcome, completion.event, tuple(self.state.known_request_ids())
+        )
+        return output.to_json()
 
     def continue_as_new(self) -> Steps:
         """Start a fresh history carrying all state, so weeks of polls stay cheap to replay.
@@ -238,11 +252,11 @@ class GoLiveRun:
         never see it (docs/reliability.md).
         """
         raised = [self.cancel.result] if self.cancel.is_completed else _raised(self.context)
-        if raised and self.state.phase != PUBLISHING:
+        if raised and self.state.phase is not Phase.PUBLISHING:
             ending = yield from self.cancel_requested(raised[0])
             return (yield from self.finish(ending))
         self.state = replace(self.state, execution=self.state.execution + 1)
-        self.context.continue_as_new(self.state.to_dict())
+        self.context.continue_as_new(self.state.to_json())
         return None
 
     # Waiting and cancellation ---------------------------------------------------------------
@@ -259,47 +273,54 @@ class GoLiveRun:
             timer.cancel()
         return (yield from self.cancel_requested(self.cancel.result))
 
-    def cancel_requested(self, payload: Any) -> Steps:
+    def cancel_requested(self, payload: object) -> Steps:
         """Stop waiting; with `cancelOperation` also ask CPP to cancel the operation."""
-        request = payload if isinstance(payload, dict) else {}
-        reason = str(request.get("reason") or "canceled by an operator")
-        if not request.get("cancelOperation"):
+        request = CancelRequest.from_json(payload)
+        reason = request.reason or "canceled by an operator"
+        if not request.cancel_operation:
             return Ending(events.CANCELED, reason=reason)
         attempts = 0
         while True:
-            request = {"request": self.state.request.to_dict()}
-            result = yield from self.call(CANCEL_ACTIVITY, request)
+            call = OfferCall(self.state.request, self.log_fields())
+            result = yield from self.call(CANCEL_ACTIVITY, call.to_json(), cancel_result)
             attempts += 1
-            if result.get("kind") != "transient" or self.start_policy.exhausted(attempts):
+            if not isinstance(result, Transient) or self.cancel_policy.exhausted(attempts):
                 break
-            delay = self.start_policy.delay(attempts, _retry_after(result))
+            delay = self.cancel_policy.delay(attempts, _seconds(result.retry_after_seconds))
             yield self.context.create_timer(self.now() + delay)
         return Ending(events.CANCELED, reason=f"{reason}; CPP cancel: {_describe(result)}")
 
     # Side effects through activities ---------------------------------------------------------
 
-    def call(self, activity: str, payload: dict[str, Any]) -> Steps:
-        """Run an activity; an unexpected failure counts as transient and is retried."""
-        payload = {**payload, "log": self.log_fields()}
+    def call(
+        self, activity: str, payload: dict[str, Any], rebuild: Callable[[object], R]
+    ) -> Generator[Any, Any, R | Transient]:
+        """Run an activity and rebuild its typed result; a failure counts as transient."""
         try:
-            result = yield self.context.call_activity(activity, payload)
+            data = yield self.context.call_activity(activity, payload)
         except Exception as error:  # the SDK raises the activity's failure here
-            return {"kind": "transient", "reason": str(error)}
-        return result if isinstance(result, dict) else {"kind": "transient", "reason": "no result"}
+            return Transient(reason=str(error))
+        try:
+            return rebuild(data)
+        except ActivityResultError as error:
+            return Transient(reason=str(error))
+
+    def publish(self, event: dict[str, Any]) -> Generator[Any, Any, PublishResult]:
+        """Send one event through the publish activity."""
+        call = PublishCall(event, self.log_fields())
+        return (yield from self.call(PUBLISH_ACTIVITY, call.to_json(), publish_result))
 
     def flush_outbox(self) -> Steps:
         """Try undelivered notices, oldest first, until one fails (Event Grid is likely still
         down): a bounded number of activity calls per pass. Expired notices are dropped."""
-        waiting: list[dict[str, Any]] = []
+        waiting: list[PendingEvent] = []
         failed = False
         for item in self.state.outbox:
-            expired = self.now() >= _parse_time(item["since"]) + self.state.config.publish_give_up
-            if expired:
+            if self.now() >= _parse_time(item.since) + self.state.config.publish_give_up:
                 continue
             if not failed:
-                result = yield from self.call(PUBLISH_ACTIVITY, {"event": item["event"]})
-                if result.get("kind") == "published":
-                    self.state = self.state.record_published(item["event"])
+                if isinstance((yield from self.publish(item.event)), Published):
+                    self.state = self.state.record_published(item.event)
                     continue
                 failed = True
             waiting.append(item)
@@ -310,7 +331,7 @@ class GoLiveRun:
     def summary(
         self, finished_at: datetime | None = None, error: dict[str, Any] | None = None
     ) -> events.RunSummary:
-        snapshot = self.state.snapshot or {}
+        snapshot = self.state.snapshot
         request = self.state.request
         return events.RunSummary(
             publisher_id=request.publisher_id,
@@ -320,8 +341,8 @@ class GoLiveRun:
             instance_id=self.context.instance_id,
             run_id=self.state.run_id or "",
             operation_location=self.state.operation_url,
-            cpp_status=snapshot.get("status"),
-            steps=list(snapshot.get("steps") or []),
+            cpp_status=snapshot.status if snapshot else None,
+            steps=[step.to_dict() for step in snapshot.steps] if snapshot else [],
             error=error,
             started_at=self.state.started_at or self.now().isoformat(),
             finished_at=finished_at.isoformat() if finished_at else None,
@@ -331,44 +352,32 @@ class GoLiveRun:
 
     def show(self, *, next_poll_at: datetime | None, outcome: str | None = None) -> None:
         """Custom status: what the status route and the Durable API show operators."""
-        snapshot = self.state.snapshot or {}
-        steps = [
-            {
-                "name": step.get("name"),
-                "status": step.get("status"),
-                "progressPercentage": step.get("progressPercentage"),
-                "messages": recent_messages(step.get("messages")),
-            }
-            for step in (snapshot.get("steps") or [])
-        ][:20]
-        operation = OperationSnapshot.from_dict(snapshot) if snapshot else None
-        current = operation.current_step if operation else None
-        waiting = self.state.phase == POLLING
-        self.context.set_custom_status(
-            _within_status_limit(
-                {
-                    "phase": self.state.phase,
-                    "runId": self.state.run_id,
-                    "requestId": self.state.request.request_id,
-                    "correlationId": self.state.request.correlation_id,
-                    "operationLocation": self.state.operation_url,
-                    "cppStatus": snapshot.get("status"),
-                    "currentStep": (current.name or current.id) if current else None,
-                    "steps": steps,
-                    "polls": self.state.polls,
-                    "startAttempts": self.state.start_attempts,
-                    "nextPollAt": next_poll_at.isoformat() if next_poll_at else None,
-                    "startedAt": self.state.started_at,
-                    "deadline": self.state.deadline,
-                    "execution": self.state.execution,
-                    "outcome": outcome,
-                    "undeliveredEvents": len(self.state.outbox)
-                    + (1 if self.state.phase == PUBLISHING else 0),
-                    "attention": needs_person(operation) if waiting and operation else [],
-                    "events": list(self.state.published),
-                }
-            )
+        state = self.state
+        snapshot = state.snapshot
+        current = snapshot.current_step if snapshot else None
+        status = RunStatus(
+            phase=state.phase,
+            run_id=state.run_id,
+            request_id=state.request.request_id,
+            correlation_id=state.request.correlation_id,
+            operation_location=state.operation_url,
+            cpp_status=snapshot.status if snapshot else None,
+            current_step=(current.name or current.id) if current else None,
+            steps=tuple(StepView.of(step) for step in (snapshot.steps if snapshot else ())),
+            polls=state.polls,
+            start_attempts=state.start_attempts,
+            next_poll_at=next_poll_at.isoformat() if next_poll_at else None,
+            started_at=state.started_at,
+            deadline=state.deadline,
+            execution=state.execution,
+            outcome=outcome,
+            undelivered_events=len(state.outbox) + (1 if state.phase is Phase.PUBLISHING else 0),
+            attention=tuple(needs_person(snapshot))
+            if snapshot and state.phase is Phase.POLLING
+            else (),
+            events=state.published,
         )
+        self.context.set_custom_status(status.to_json())
 
     def log_fields(self) -> dict[str, Any]:
         """Ids every activity puts on its log lines."""
@@ -384,43 +393,6 @@ class GoLiveRun:
 
     def now(self) -> datetime:
         return _now(self.context)
-
-
-# The extension refuses a custom status over 16 KB of compact JSON measured in UTF-16.
-CUSTOM_STATUS_BUDGET_BYTES = 14 * 1024
-# What the last resort keeps of a list (reasons, events) and of a text.
-_SHORT_LIST = 3
-_SHORT_TEXT = 500
-
-
-def _within_status_limit(status: dict[str, Any]) -> dict[str, Any]:
-    """Drop step messages, then the step list, then shorten lists and texts, until it fits."""
-    terse = {**status, "steps": [{**step, "messages": []} for step in status.get("steps") or []]}
-    slim = {**status, "steps": [], "stepsOmitted": True}
-    for candidate in (status, terse, slim):
-        if _utf16_bytes(candidate) <= CUSTOM_STATUS_BUDGET_BYTES:
-            return candidate
-    # Shorter and shorter: 20 characters per text and no lists always fit.
-    for text, items in ((_SHORT_TEXT, _SHORT_LIST), (100, 1), (20, 0)):
-        short = {key: _shortened(value, text, items) for key, value in slim.items()}
-        if _utf16_bytes(short) <= CUSTOM_STATUS_BUDGET_BYTES:
-            break
-    return short
-
-
-def _utf16_bytes(value: Any) -> int:
-    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    return len(text.encode("utf-16-le", errors="surrogatepass"))
-
-
-def _shortened(value: Any, text: int, items: int) -> Any:
-    if isinstance(value, str):
-        return value[:text]
-    if isinstance(value, list):
-        return [_shortened(item, text, items) for item in value[max(0, len(value) - items) :]]
-    if isinstance(value, dict):
-        return {key: _shortened(item, text, items) for key, item in value.items()}
-    return value
 
 
 def _raised(context: Any) -> list[Any]:
@@ -454,40 +426,32 @@ def _parse_time(text: str | None) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _retry_after(result: dict[str, Any]) -> timedelta | None:
-    seconds = result.get("retryAfterSeconds")
-    return timedelta(seconds=float(seconds)) if seconds is not None else None
+def _seconds(value: float | None) -> timedelta | None:
+    """A server's `Retry-After`, as the policies take it."""
+    return timedelta(seconds=value) if value is not None else None
 
 
-def _rejection(result: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "httpStatus": result.get("httpStatus"),
-        "code": result.get("code"),
-        "message": result.get("message"),
-        "hint": result.get("hint"),
-    }
-
-
-def _unsafe_reason(result: dict[str, Any]) -> str:
+def _unsafe_reason(unsafe: UnsafeLocation) -> str:
     return (
         f"CPP answered with an operation location outside the configured API origin "
-        f"({result.get('location')!r}: {result.get('reason')}); it was not followed and "
+        f"({unsafe.location!r}: {unsafe.reason}); it was not followed and "
         f"no token was sent"
     )
 
 
-def _poll_refused(result: dict[str, Any]) -> Ending:
+def _poll_refused(refused: Rejected) -> Ending:
     return Ending(
         events.FAILED,
-        reason=f"CPP refused to report the operation (HTTP {result.get('httpStatus')})",
-        error={"code": result.get("code"), "message": result.get("message")},
+        reason=f"CPP refused to report the operation (HTTP {refused.http_status})",
+        error={"code": refused.code, "message": refused.message},
     )
 
 
-def _describe(result: dict[str, Any]) -> str:
-    kind = result.get("kind")
-    if kind == "transient":
-        return f"not confirmed ({result.get('reason')})"
-    if kind == "rejected":
-        return f"refused (HTTP {result.get('httpStatus')} {result.get('code')})"
-    return f"accepted (HTTP {result.get('httpStatus')})"
+def _describe(result: CancelResult) -> str:
+    match result:
+        case Transient(reason=reason):
+            return f"not confirmed ({reason})"
+        case Rejected(http_status=status, code=code):
+            return f"refused (HTTP {status} {code})"
+        case CancelAccepted(http_status=status):
+            return f"accepted (HTTP {status})"

@@ -9,6 +9,7 @@ the extension would send for that batch: TimerFired, then EventRaised.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,12 +17,14 @@ import azure.durable_functions as df
 import pytest
 
 from golive import events
+from golive.activity_results import OperationStatus
 from golive.function_names import CANCEL_EVENT, POLL_ACTIVITY, PUBLISH_ACTIVITY
 from golive.go_live_request import GoLiveRequest
 from golive.operation import parse_operation
+from golive.run_status import Phase
 from golive.settings import OrchestrationConfig
 from orchestrators.go_live import orchestrate
-from orchestrators.state import POLLING, GoLiveState
+from orchestrators.state import GoLiveState
 
 INSTANCE = "golive:contoso:offer"
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -40,14 +43,12 @@ def event(kind: int, at: datetime, played: bool = True, **fields: Any) -> dict[s
 
 def last_execution_batch(cancel: dict[str, Any]) -> list[dict[str, Any]]:
     """One poll, its timer, then the timer firing together with the cancel (one batch)."""
-    config = OrchestrationConfig(polls_per_execution=1)
+    config = replace(OrchestrationConfig.defaults(), polls_per_execution=1)
     state = GoLiveState.new(GoLiveRequest("contoso", "offer"), config).begun("run-1", T0)
-    state = GoLiveState.from_dict(
-        {**state.to_dict(), "phase": POLLING, "operationUrl": OPERATION_URL}
-    )
-    snapshot = parse_operation({"id": "op-1", "status": "running", "steps": []}).to_dict()
+    state = replace(state, phase=Phase.POLLING, operation_url=OPERATION_URL)
+    snapshot = parse_operation({"id": "op-1", "status": "running", "steps": []})
     polled = T0 + timedelta(seconds=1)
-    fire_at = polled + timedelta(seconds=config.poll_initial_seconds)
+    fire_at = polled + timedelta(seconds=config.poll_initial_interval_seconds)
     woke = fire_at + timedelta(milliseconds=5)
     return [
         event(12, T0),
@@ -56,7 +57,7 @@ def last_execution_batch(cancel: dict[str, Any]) -> list[dict[str, Any]]:
             T0,
             Name="go_live_orchestrator",
             Version="",
-            Input=json.dumps(state.to_dict()),
+            Input=json.dumps(state.to_json()),
             OrchestrationInstance={"InstanceId": INSTANCE, "ExecutionId": "e1"},
         ),
         event(4, T0, EventId=0, Name=POLL_ACTIVITY),
@@ -66,7 +67,7 @@ def last_execution_batch(cancel: dict[str, Any]) -> list[dict[str, Any]]:
             5,
             polled,
             TaskScheduledId=0,
-            Result=json.dumps({"kind": "status", "snapshot": snapshot}),
+            Result=json.dumps(OperationStatus(snapshot).to_json()),
         ),
         event(10, polled, EventId=1, FireAt=fire_at.isoformat()),
         event(13, polled),
@@ -122,4 +123,4 @@ def test_without_a_cancel_the_execution_continues_as_new() -> None:
     assert answer["isDone"] is True
     assert [action["actionType"] for action in actions] == [4]
     carried = json.loads(actions[0]["input"])
-    assert carried["execution"] == 2 and carried["phase"] == POLLING
+    assert carried["execution"] == 2 and carried["phase"] == Phase.POLLING

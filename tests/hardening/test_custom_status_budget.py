@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from orchestrators.go_live import _within_status_limit
+from golive.run_status import within_status_limit
 
 EXTENSION_LIMIT_BYTES = 16 * 1024
 
@@ -71,11 +71,11 @@ CASES = {
 
 @pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
 def test_the_custom_status_fits_the_extension_limit_with_a_margin(case: dict[str, Any]) -> None:
-    shown = _within_status_limit(case)
+    shown = within_status_limit(case)
     assert extension_size(shown) <= EXTENSION_LIMIT_BYTES - 1024
     assert shown["phase"] == "polling" and shown["polls"] == 12  # what operators need stays
 
 
 def test_a_status_that_fits_is_shown_unchanged() -> None:
     small = status(steps=steps("Certification", 5))
-    assert _within_status_limit(small) == small
+    assert within_status_limit(small) == small

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from golive.go_live_request import InvalidRequestError, parse_http_request, parse_queue_message
-from triggers.http_routes import _cancel_body
+from golive.cancel_request import parse_cancel_body
+from golive.errors import InvalidRequestError
+from golive.go_live_request import parse_http_request, parse_queue_message
 
 # Deep enough to exhaust the JSON decoder's recursion limit, yet under the 16 KB size cap.
 DEEP_ARRAY = "[" * 12_000
@@ -30,12 +31,12 @@ def test_a_deeply_nested_start_body_is_invalid_with_a_reason(text: str) -> None:
     assert "nested" in raised.value.reason
 
 
-def test_a_deeply_nested_cancel_body_is_a_value_error() -> None:
-    with pytest.raises(ValueError, match="nested"):
-        _cancel_body(DEEP_ARRAY.encode())
+def test_a_deeply_nested_cancel_body_is_invalid_with_a_reason() -> None:
+    with pytest.raises(InvalidRequestError, match="nested"):
+        parse_cancel_body(DEEP_ARRAY.encode())
 
 
 def test_a_huge_cancel_body_is_refused_before_it_is_parsed() -> None:
     huge = b'{"reason": "' + b"x" * (5 * 1024 * 1024) + b'"}'
-    with pytest.raises(ValueError, match="longer than"):
-        _cancel_body(huge)
+    with pytest.raises(InvalidRequestError, match="longer than"):
+        parse_cancel_body(huge)
