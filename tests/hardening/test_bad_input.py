@@ -39,34 +39,38 @@ EXAMPLES = settings(
 )
 
 
-def is_valid_start_body(body: bytes) -> bool:
-    """The documented body: empty, or an object of optional requestId/correlationId tokens."""
-    if not body.strip():
-        return True
+def json_object(body: bytes) -> dict[str, Any] | None:
+    """The body as a JSON object; None if it is anything else (or no JSON at all)."""
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):
-        return False
-    if not isinstance(data, dict) or not set(data) <= {"requestId", "correlationId"}:
-        return False
-    return all(
-        v is None or (isinstance(v, str) and VALID_TOKEN.fullmatch(v)) for v in data.values()
-    )
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def is_token_or_none(value: object) -> bool:
     return value is None or (isinstance(value, str) and bool(VALID_TOKEN.fullmatch(value)))
 
 
-def is_valid_cancel_body(body: bytes) -> bool:
+def is_valid_start_body(body: bytes) -> bool:
+    """The documented body: empty, or an object of optional requestId/correlationId tokens."""
     if not body.strip():
         return True
-    try:
-        data = json.loads(body)
-    except (ValueError, RecursionError):
-        return False
+    data = json_object(body)
     return (
-        isinstance(data, dict)
+        data is not None
+        and set(data) <= {"requestId", "correlationId"}
+        and all(is_token_or_none(v) for v in data.values())
+    )
+
+
+def is_valid_cancel_body(body: bytes) -> bool:
+    """The documented body: empty, or an object of optional cancelOperation/reason."""
+    if not body.strip():
+        return True
+    data = json_object(body)
+    return (
+        data is not None
         and set(data) <= {"cancelOperation", "reason"}
         and isinstance(data.get("cancelOperation", False), bool)
         and isinstance(data.get("reason", ""), str)
@@ -185,11 +189,8 @@ queue_texts = st.one_of(
 
 
 def is_valid_message(raw: bytes) -> bool:
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):
-        return False
-    if not isinstance(data, dict):
+    data = json_object(raw)
+    if data is None:
         return False
     if not set(data) <= {"publisherId", "offerId", "requestId", "correlationId"}:
         return False
