@@ -131,6 +131,8 @@ def _load_object(text: str, *, what: str) -> dict[str, Any]:
         raise InvalidRequestError(f"{what} repeats the field {error.key!r}") from None
     except ValueError as error:
         raise InvalidRequestError(f"{what} is not valid JSON ({error})") from None
+    except RecursionError:  # not a ValueError: it would escape as a 500 or an unlogged retry
+        raise InvalidRequestError(f"{what} is nested too deeply to be a request") from None
     if not isinstance(data, dict):
         raise InvalidRequestError(f"{what} must be a JSON object")
     return data

@@ -204,7 +204,12 @@ def within_status_limit(status: dict[str, Any]) -> dict[str, Any]:
     for candidate in (status, terse, slim):
         if _utf16_bytes(candidate) <= CUSTOM_STATUS_BUDGET_BYTES:
             return candidate
-    return {key: _shortened(value) for key, value in slim.items()}
+    # Shorter and shorter: 20 characters per text and no lists always fit.
+    for text, items in ((_SHORT_TEXT, _SHORT_LIST), (100, 1), (20, 0)):
+        short = {key: _shortened(value, text, items) for key, value in slim.items()}
+        if _utf16_bytes(short) <= CUSTOM_STATUS_BUDGET_BYTES:
+            break
+    return short
 
 
 def _utf16_bytes(value: Any) -> int:
@@ -212,11 +217,11 @@ def _utf16_bytes(value: Any) -> int:
     return len(text.encode("utf-16-le", errors="surrogatepass"))
 
 
-def _shortened(value: Any) -> Any:
+def _shortened(value: Any, text: int, items: int) -> Any:
     if isinstance(value, str):
-        return value[:_SHORT_TEXT]
+        return value[:text]
     if isinstance(value, list):
-        return [_shortened(item) for item in value[-_SHORT_LIST:]]
+        return [_shortened(item, text, items) for item in value[max(0, len(value) - items) :]]
     if isinstance(value, dict):
-        return {key: _shortened(item) for key, item in value.items()}
+        return {key: _shortened(item, text, items) for key, item in value.items()}
     return value

@@ -11,10 +11,13 @@ retry, with durable timers, so no `call_activity_with_retry`
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
+
+from azure.durable_functions.models.history import HistoryEventType
 
 from golive import events
 from golive.activity_inputs import OfferCall, PollCall, PublishCall
@@ -243,10 +246,14 @@ class GoLiveRun:
     def continue_as_new(self) -> Steps:
         """Start a fresh history carrying all state, so weeks of polls stay cheap to replay.
 
-        A cancel that already arrived is honoured first: the new execution would not see it.
+        A cancel already in this execution's history is honoured first, even one in the
+        same batch as the timer that woke us: the SDK stops reading the batch when this
+        function returns and the extension drops what is unread, so the new execution would
+        never see it (docs/reliability.md).
         """
-        if self.cancel.is_completed and self.state.phase is not Phase.PUBLISHING:
-            ending = yield from self.cancel_requested(self.cancel.result)
+        raised = [self.cancel.result] if self.cancel.is_completed else _raised(self.context)
+        if raised and self.state.phase is not Phase.PUBLISHING:
+            ending = yield from self.cancel_requested(raised[0])
             return (yield from self.finish(ending))
         self.state = replace(self.state, execution=self.state.execution + 1)
         self.context.continue_as_new(self.state.to_json())
@@ -386,6 +393,25 @@ class GoLiveRun:
 
     def now(self) -> datetime:
         return _now(self.context)
+
+
+def _raised(context: Any) -> list[Any]:
+    """Payloads of the cancel events in this execution's history, read by the SDK or not.
+
+    Deterministic: the history is the replay's own input.
+    """
+    return [
+        _event_payload(event.Input)
+        for event in context.histories
+        if event.event_type == HistoryEventType.EVENT_RAISED and event.Name == CANCEL_EVENT
+    ]
+
+
+def _event_payload(text: Any) -> Any:
+    try:
+        return json.loads(text) if isinstance(text, str) else text
+    except ValueError:
+        return text
 
 
 def _now(context: Any) -> datetime:
