@@ -9,7 +9,7 @@ STAMP_NODE := node_modules/.installed
 
 setup: $(STAMP_PY) $(STAMP_NODE)
 
-$(STAMP_PY): requirements.txt requirements-dev.txt
+$(STAMP_PY): requirements.txt requirements-dev.txt devhost/pyproject.toml
 	@python=$$(sh scripts/find-python.sh) || exit 1; \
 	if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))'; then \
 	  echo "$(VENV) is not Python 3.13: making it anew"; rm -rf $(VENV); fi; \
