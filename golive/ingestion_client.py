@@ -180,11 +180,9 @@ class IngestionClient:
                 }
             ],
         }
-        answer = self._call("POST", "/configure", body=body)
+        answer = self._call_ok("POST", "/configure", body=body)
         if not isinstance(answer, _Answer):
             return answer
-        if not answer.ok:
-            return _classify_failure(answer)
         job = _job_snapshot(answer, expected_id=None)
         if job is None:
             # Taken, perhaps, but unreadable: a retry's pre-check finds the push if it began.
@@ -198,11 +196,9 @@ class IngestionClient:
         """`GET configure/{jobId}/status`; the orchestrator asks at most once a minute."""
         if not _JOB_ID.fullmatch(job_id):
             return _bad_id("job", job_id)
-        answer = self._call("GET", f"/configure/{job_id}/status")
+        answer = self._call_ok("GET", f"/configure/{job_id}/status")
         if not isinstance(answer, _Answer):
             return answer
-        if not answer.ok:
-            return _classify_failure(answer)
         job = _job_snapshot(answer, expected_id=job_id)
         if job is None:
             return Transient(
@@ -246,11 +242,9 @@ class IngestionClient:
     # -- reads before the go-live -------------------------------------------------------------
 
     def _product_guid(self, offer_id: str) -> str | Rejected | Transient:
-        answer = self._call("GET", "/product", params={"externalID": offer_id})
+        answer = self._call_ok("GET", "/product", params={"externalID": offer_id})
         if not isinstance(answer, _Answer):
             return answer
-        if not answer.ok:
-            return _classify_failure(answer)
         try:
             data = answer.json()
         except ValueError:
@@ -281,11 +275,9 @@ class IngestionClient:
         self, product: str, target: str | None
     ) -> list[dict[str, Any]] | Rejected | Transient:
         params = {"targetType": target} if target else None
-        answer = self._call("GET", f"/submission/{product}", params=params)
+        answer = self._call_ok("GET", f"/submission/{product}", params=params)
         if not isinstance(answer, _Answer):
             return answer
-        if not answer.ok:
-            return _classify_failure(answer)
         try:
             data = answer.json()
         except ValueError:
@@ -296,6 +288,20 @@ class IngestionClient:
         return [item for item in items if isinstance(item, dict)]
 
     # -- plumbing -------------------------------------------------------------------------------
+
+    def _call_ok(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: Any = None,
+    ) -> _Answer | Rejected | Transient:
+        """`_call`, with every non-2xx answer already classified."""
+        answer = self._call(method, path, params=params, body=body)
+        if isinstance(answer, _Answer) and not answer.ok:
+            return _classify_failure(answer)
+        return answer
 
     def _call(
         self,

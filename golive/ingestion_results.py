@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from golive.cpp_results import Rejected, Transient
+from golive.cpp_results import Rejected, Transient, result_from_dict
 from golive.operation import Outcome
 
 __all__ = [
@@ -331,20 +331,10 @@ def ingestion_result_from_dict(data: Mapping[str, Any]) -> IngestionResult:
         return JobCancelAccepted(JobSnapshot.from_dict(job) if job else None)
     if kind == "jobCancelRefused":
         return JobCancelRefused(str(data["message"]))
-    if kind == "rejected":
-        return Rejected(
-            http_status=int(data["httpStatus"]),
-            code=str(data["code"]),
-            message=str(data["message"]),
-            hint=data.get("hint"),
-        )
-    if kind == "transient":
-        status = data.get("httpStatus")
-        return Transient(
-            reason=str(data["reason"]),
-            retry_after_seconds=_seconds(data),
-            http_status=None if status is None else int(status),
-        )
+    if kind in ("rejected", "transient"):
+        result = result_from_dict(data)
+        assert isinstance(result, Rejected | Transient)
+        return result
     raise ValueError(f"unknown Product Ingestion result kind {kind!r}")
 
 

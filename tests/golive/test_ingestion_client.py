@@ -29,27 +29,8 @@ from simulators.faults import Fault
 from simulators.ingestion import IngestionSimulator, product_guid
 from tests.golive.fakes import FailingCredential, FakeCredential
 from tests.golive.local_server import LocalServer, Received, Reply, always, serve
-from tests.simulators.conftest import managed_identity_env  # noqa: F401 - a fixture
 
 TIMEOUT = 0.5
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def authority() -> TokenAuthority:
-    return TokenAuthority()
-
-
-@pytest.fixture
-def identity(authority: TokenAuthority) -> Iterator[object]:
-    from simulators import IdentitySimulator
-
-    with IdentitySimulator(authority=authority) as sim:
-        yield sim
 
 
 @pytest.fixture
