@@ -10,6 +10,7 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from activities.blueprint import blueprint as activities
+from activities.ingestion import blueprint as ingestion_activities
 from golive.app_settings import current_settings
 from orchestrators.blueprint import blueprint as orchestrators
 from triggers.http_routes import blueprint as http_routes
@@ -20,5 +21,5 @@ current_settings()
 logging.getLogger("azure.core.pipeline.policies.http_logging_policy").setLevel(logging.WARNING)
 
 app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
-for blueprint in (http_routes, queue_starter, orchestrators, activities):
+for blueprint in (http_routes, queue_starter, orchestrators, activities, ingestion_activities):
     app.register_functions(blueprint)

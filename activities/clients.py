@@ -11,6 +11,7 @@ from functools import cache
 from golive.app_settings import current_settings
 from golive.cpp_client import CppClient
 from golive.identity import build_credential
+from golive.ingestion_client import IngestionClient
 from golive.publisher import EventPublisher
 
 
@@ -22,6 +23,17 @@ def cpp_client() -> CppClient:
         credential=build_credential(config.managed_identity_client_id),
         scope=config.cpp_scope,
         timeout=config.cpp_request_timeout_seconds,
+    )
+
+
+@cache
+def ingestion_client() -> IngestionClient:
+    config = current_settings()
+    return IngestionClient(
+        config.ingestion_base_url,
+        build_credential(config.managed_identity_client_id),
+        config.ingestion_scope,
+        config.cpp_request_timeout_seconds,
     )
 
 

@@ -103,6 +103,9 @@ class RunSummary:
     finished_at: str | None
     polls: int
     deadline: str | None = None
+    # Which API took the offer live, and for Product Ingestion where its two stages stand.
+    api: str = "cpp"
+    product_ingestion: dict[str, Any] | None = None
 
     def with_snapshot(self, snapshot: OperationSnapshot) -> RunSummary:
         """The summary after a poll: CPP status and steps from `snapshot`."""
@@ -125,6 +128,8 @@ class RunSummary:
             "finishedAt": self.finished_at,
             "polls": self.polls,
             "deadline": self.deadline,
+            "api": self.api,
+            "productIngestion": self.product_ingestion,
         }
 
     @classmethod
@@ -144,6 +149,8 @@ class RunSummary:
             finished_at=data.get("finishedAt"),
             polls=int(data.get("polls", 0)),
             deadline=data.get("deadline"),
+            api=str(data.get("api") or "cpp"),
+            product_ingestion=data.get("productIngestion"),
         )
 
 
@@ -196,7 +203,11 @@ def build_completion_event(
         raise ValueError("a rejection is given exactly for Marketplace.GoLive.Rejected")
     data = _summary_data(summary)
     if event_type == FAILED and reason is None and summary.error is None:
-        reason = f"the go-live failed (last CPP status {summary.cpp_status!r})"
+        reason = (
+            f"the go-live failed (last CPP status {summary.cpp_status!r})"
+            if summary.api == "cpp"
+            else "the go-live failed in Product Ingestion"
+        )
     data["reason"] = reason
     if rejection is not None:
         data["rejection"] = {

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from golive.apis import GoLiveApi
+
 __all__ = [
     "GoLiveRequest",
     "InvalidRequestError",
@@ -29,8 +31,8 @@ MAX_MESSAGE_CHARS = 16 * 1024
 _OFFER_ID = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_-]{{0,{MAX_OFFER_ID_LENGTH - 1}}}")
 _TOKEN = re.compile(rf"[A-Za-z0-9._:-]{{1,{MAX_TOKEN_LENGTH}}}")
 
-_QUEUE_FIELDS = ("publisherId", "offerId", "requestId", "correlationId")
-_HTTP_BODY_FIELDS = ("requestId", "correlationId")
+_QUEUE_FIELDS = ("publisherId", "offerId", "requestId", "correlationId", "api")
+_HTTP_BODY_FIELDS = ("requestId", "correlationId", "api")
 
 INSTANCE_ID_PREFIX = "golive"
 # `:` can appear in no publisher or offer id, so the instance id splits back unambiguously.
@@ -53,6 +55,8 @@ class GoLiveRequest:
     offer_id: str
     request_id: str | None = None
     correlation_id: str | None = None
+    # None until the starter applies the GOLIVE_DEFAULT_API setting.
+    api: GoLiveApi | None = None
 
     def __post_init__(self) -> None:
         _check_offer_id("publisherId", self.publisher_id)
@@ -70,6 +74,7 @@ class GoLiveRequest:
             "offerId": self.offer_id,
             "requestId": self.request_id,
             "correlationId": self.correlation_id,
+            "api": self.api.value if self.api else None,
         }
 
     @classmethod
@@ -82,11 +87,12 @@ class GoLiveRequest:
             offer_id=_required(data, "offerId"),
             request_id=_optional(data, "requestId"),
             correlation_id=_optional(data, "correlationId"),
+            api=_api(data.get("api")),
         )
 
 
 def parse_queue_message(text: str) -> GoLiveRequest:
-    """Parse a queue message: a JSON object with publisherId, offerId and optional ids.
+    """Parse a queue message: a JSON object with publisherId, offerId, optional ids and api.
 
     Unknown fields are rejected (see module docstring); `null` counts as absent for the
     optional ids.
@@ -102,7 +108,7 @@ def parse_http_request(publisher_id: str, offer_id: str, body: bytes) -> GoLiveR
     """Build a request from the route's ids and an optional JSON body.
 
     The body may be empty (or whitespace); otherwise it is a JSON object with only the
-    optional `requestId` and `correlationId`.
+    optional `requestId`, `correlationId` and `api` ("cpp" or "productIngestion").
     """
     data: dict[str, Any] = {}
     if body.strip():
@@ -182,6 +188,15 @@ def _optional(data: Mapping[str, Any], name: str) -> str | None:
     if not isinstance(value, str):
         raise InvalidRequestError(f"{name} must be a string")
     return value
+
+
+def _api(value: object) -> GoLiveApi | None:
+    if value is None:
+        return None
+    try:
+        return GoLiveApi.parse(value)
+    except ValueError as error:
+        raise InvalidRequestError(str(error)) from None
 
 
 def _check_offer_id(name: str, value: object) -> None:

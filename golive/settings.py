@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from golive.apis import GoLiveApi
 from golive.netloc import is_loopback_host
 from golive.policy import PollPolicy, RetryPolicy
 
@@ -24,6 +25,8 @@ __all__ = ["OrchestrationConfig", "Settings", "SettingsError", "load_settings"]
 
 DEFAULT_CPP_BASE_URL = "https://cloudpartner.azure.com"
 DEFAULT_CPP_SCOPE = "https://cloudpartner.azure.com/.default"
+DEFAULT_INGESTION_BASE_URL = "https://graph.microsoft.com/rp/product-ingestion"
+DEFAULT_INGESTION_SCOPE = "https://graph.microsoft.com/.default"
 DEFAULT_QUEUE_NAME = "golive-requests"
 DEFAULT_EVENT_SOURCE = "/marketplace/golive"
 
@@ -51,6 +54,9 @@ class Settings:
     eventgrid_endpoint: str
     cpp_base_url: str = DEFAULT_CPP_BASE_URL
     cpp_scope: str = DEFAULT_CPP_SCOPE
+    default_api: GoLiveApi = GoLiveApi.CPP
+    ingestion_base_url: str = DEFAULT_INGESTION_BASE_URL
+    ingestion_scope: str = DEFAULT_INGESTION_SCOPE
     managed_identity_client_id: str | None = None
     cpp_request_timeout_seconds: float = 30.0
     queue_name: str = DEFAULT_QUEUE_NAME
@@ -188,6 +194,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     settings = Settings(
         cpp_base_url=reader.origin_url("CPP_API_BASE_URL", DEFAULT_CPP_BASE_URL),
         cpp_scope=reader.text("CPP_TOKEN_SCOPE", DEFAULT_CPP_SCOPE),
+        default_api=reader.api("GOLIVE_DEFAULT_API", GoLiveApi.CPP),
+        ingestion_base_url=reader.base_url(
+            "PRODUCT_INGESTION_BASE_URL", DEFAULT_INGESTION_BASE_URL
+        ),
+        ingestion_scope=reader.text("PRODUCT_INGESTION_TOKEN_SCOPE", DEFAULT_INGESTION_SCOPE),
         managed_identity_client_id=reader.optional_text("MANAGED_IDENTITY_CLIENT_ID"),
         cpp_request_timeout_seconds=reader.number("CPP_REQUEST_TIMEOUT_SECONDS", 30.0),
         queue_name=reader.queue_name("GOLIVE_QUEUE_NAME", DEFAULT_QUEUE_NAME),
@@ -305,6 +316,23 @@ class _Reader:
         if problem:
             raise SettingsError(name, problem)
         return value
+
+    def base_url(self, name: str, default: str) -> str:
+        """An API base URL that may have a path (https unless the host is loopback)."""
+        value = self.text(name, default).rstrip("/")
+        problem = _url_problem(value, allow_path=True)
+        if problem:
+            raise SettingsError(name, problem)
+        return value
+
+    def api(self, name: str, default: GoLiveApi) -> GoLiveApi:
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        try:
+            return GoLiveApi.parse(raw, name)
+        except ValueError as error:
+            raise SettingsError(name, str(error)) from None
 
     def endpoint_url(self, name: str) -> str:
         value = self._raw(name)

@@ -1,21 +1,24 @@
-"""The go-live orchestration: ask CPP to go live, follow the operation, announce the end.
+"""The go-live orchestration: ask to go live, follow the operation, announce the end.
 
 Read `GoLiveRun.execute` top to bottom for the business process. The code is
 deterministic (FACTS.md §2): time comes from `context.current_utc_datetime`,
 ids from `context.new_uuid()`, everything else from the input and from activity
-results. Activities classify CPP's answers; this module owns every retry, with
+results. Activities classify the API's answers; this module owns every retry, with
 durable timers, so no `call_activity_with_retry` (azure-functions-durable-python#603).
+The request's `api` picks CPP (here) or Product Ingestion (orchestrators/ingestion.py);
+waiting, cancelling, deadlines and events are the same for both.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Generator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from golive import events
+from golive.apis import GoLiveApi
 from golive.function_names import (
     CANCEL_ACTIVITY,
     CANCEL_EVENT,
@@ -23,7 +26,9 @@ from golive.function_names import (
     PUBLISH_ACTIVITY,
     START_ACTIVITY,
 )
-from golive.operation import OperationSnapshot, Outcome
+from golive.operation import AttentionCondition, OperationSnapshot, Outcome
+from orchestrators.ending import Ending, rejection_of, retry_after
+from orchestrators.ingestion import IngestionStages
 from orchestrators.state import FINISHED, POLLING, PUBLISHING, STARTING, GoLiveState
 
 Steps = Generator[Any, Any, Any]
@@ -35,16 +40,6 @@ class EventNotDeliveredError(RuntimeError):
     Raised so the instance ends Failed, where monitoring sees it; the event itself
     is in the message, so nothing is lost.
     """
-
-
-@dataclass(frozen=True)
-class Ending:
-    """How a run ends, before its completion event is built."""
-
-    event_type: str
-    reason: str | None = None
-    rejection: dict[str, Any] | None = None
-    error: dict[str, Any] | None = None
 
 
 def orchestrate(context: Any) -> Steps:
@@ -72,6 +67,8 @@ class GoLiveRun:
         # newest open wait of that name, so a fresh wait per pause would let a cancel raised
         # while an activity runs land on an abandoned one and be lost.
         self.cancel = context.wait_for_external_event(CANCEL_EVENT)
+        self.api = state.request.api or GoLiveApi.CPP
+        self.ingestion = IngestionStages(self)
 
     # The process --------------------------------------------------------------------------
 
@@ -79,7 +76,10 @@ class GoLiveRun:
         if self.state.phase == PUBLISHING:
             return (yield from self.deliver_completion())
         if self.state.phase == STARTING:
-            ending = yield from self.start_go_live()
+            if self.api is GoLiveApi.PRODUCT_INGESTION:
+                ending = yield from self.ingestion.start()
+            else:
+                ending = yield from self.start_go_live()
             if ending is not None:
                 return (yield from self.finish(ending))
         return (yield from self.follow_operation())
@@ -95,49 +95,40 @@ class GoLiveRun:
                 self.state = replace(self.state, phase=POLLING, operation_url=url)
                 return None
             if kind == "rejected":
-                return Ending(events.REJECTED, rejection=_rejection(result))
+                return Ending(events.REJECTED, rejection=rejection_of(result))
             if kind == "unsafeLocation":
                 return Ending(events.FAILED, reason=_unsafe_reason(result))
-            attempts = self.state.start_attempts + 1
-            self.state = replace(self.state, start_attempts=attempts)
-            if self.start_policy.exhausted(attempts):
-                return Ending(
-                    events.FAILED,
-                    reason=f"CPP did not accept the go-live after {attempts} attempts; "
-                    f"last error: {result.get('reason')}",
-                )
-            delay = self.start_policy.delay(attempts, _retry_after(result))
-            ending = yield from self.pause(self.now() + delay)
+            ending = yield from self.retry_start(result)
             if ending is not None:
                 return ending
-            if self.now() >= self.deadline:
-                return Ending(events.TIMED_OUT, reason="CPP never accepted the go-live")
+
+    def retry_start(self, result: dict[str, Any]) -> Steps:
+        """After a transient start failure: wait with backoff; an Ending once out of tries."""
+        attempts = self.state.start_attempts + 1
+        self.state = replace(self.state, start_attempts=attempts)
+        if self.start_policy.exhausted(attempts):
+            return Ending(
+                events.FAILED,
+                reason=f"{self.api_name} did not accept the go-live after {attempts} attempts; "
+                f"last error: {result.get('reason')}",
+            )
+        delay = self.start_policy.delay(attempts, retry_after(result))
+        ending = yield from self.pause(self.now() + delay)
+        if ending is not None:
+            return ending
+        if self.now() >= self.deadline:
+            return Ending(events.TIMED_OUT, reason=f"{self.api_name} never accepted the go-live")
+        return None
 
     def follow_operation(self) -> Steps:
         """Poll the operation on a growing durable-timer interval until it ends."""
         while True:
-            result = yield from self.call(POLL_ACTIVITY, {"operationUrl": self.state.operation_url})
-            kind = result.get("kind")
-            if kind == "status":
-                ending = yield from self.take_snapshot(result["snapshot"])
-                if ending is not None:
-                    return (yield from self.finish(ending))
-                delay = self.poll_policy.interval(self.state.polls - 1, _retry_after(result))
-            elif kind == "rejected":
-                # A one-off 401/403/404 (a token refresh, a brief outage) must not end a
-                # weeks-long run; a refusal that persists does.
-                refusals = self.state.poll_refusals + 1
-                self.state = replace(self.state, poll_refusals=refusals)
-                if self.start_policy.exhausted(refusals):
-                    return (yield from self.finish(_poll_refused(result)))
-                delay = self.poll_retry_policy.delay(refusals, _retry_after(result))
-            elif kind == "unsafeLocation":
-                ending = Ending(events.FAILED, reason=_unsafe_reason(result))
-                return (yield from self.finish(ending))
+            if self.api is GoLiveApi.PRODUCT_INGESTION:
+                ending, delay = yield from self.ingestion.poll()
             else:
-                failures = self.state.poll_failures + 1
-                self.state = replace(self.state, poll_failures=failures)
-                delay = self.poll_retry_policy.delay(failures, _retry_after(result))
+                ending, delay = yield from self.poll_cpp()
+            if ending is not None:
+                return (yield from self.finish(ending))
             if self.now() >= self.deadline:
                 return (yield from self.finish(Ending(events.TIMED_OUT)))
             ending = yield from self.pause(self.now() + delay)
@@ -146,6 +137,31 @@ class GoLiveRun:
             self.iterations += 1
             if self.iterations >= self.state.config.polls_per_execution:
                 return (yield from self.continue_as_new())
+
+    def poll_cpp(self) -> Steps:
+        """One read of the CPP operation: (an Ending or None, the wait before the next)."""
+        result = yield from self.call(POLL_ACTIVITY, {"operationUrl": self.state.operation_url})
+        kind = result.get("kind")
+        if kind == "status":
+            ending = yield from self.take_snapshot(result["snapshot"])
+            return ending, self.poll_policy.interval(self.state.polls - 1, retry_after(result))
+        if kind == "unsafeLocation":
+            return Ending(events.FAILED, reason=_unsafe_reason(result)), timedelta(0)
+        return self.poll_trouble(result)
+
+    def poll_trouble(self, result: dict[str, Any]) -> tuple[Ending | None, timedelta]:
+        """A poll that was refused or failed: the backoff, or an Ending if refusals persist."""
+        if result.get("kind") == "rejected":
+            # A one-off 401/403/404 (a token refresh, a brief outage) must not end a
+            # weeks-long run; a refusal that persists does.
+            refusals = self.state.poll_refusals + 1
+            self.state = replace(self.state, poll_refusals=refusals)
+            if self.start_policy.exhausted(refusals):
+                return self.poll_refused(result), timedelta(0)
+            return None, self.poll_retry_policy.delay(refusals, retry_after(result))
+        failures = self.state.poll_failures + 1
+        self.state = replace(self.state, poll_failures=failures)
+        return None, self.poll_retry_policy.delay(failures, retry_after(result))
 
     def take_snapshot(self, snapshot_data: dict[str, Any]) -> Steps:
         """Record a poll's answer, announce new conditions, and say if the run ended."""
@@ -158,17 +174,7 @@ class GoLiveRun:
             snapshot=snapshot_data,
         )
         for condition in snapshot.attention_conditions():
-            if condition.key not in self.state.announced:
-                event = events.build_action_required_event(
-                    self.summary(),
-                    condition,
-                    source=self.state.config.event_source,
-                    time=self.now(),
-                )
-                self.state = replace(
-                    self.state.announce(condition.key),
-                    outbox=(*self.state.outbox, {"event": event, "since": self.now().isoformat()}),
-                )
+            self.announce(condition)
         yield from self.flush_outbox()
         if snapshot.outcome == Outcome.SUCCEEDED:
             return Ending(events.SUCCEEDED)
@@ -177,6 +183,18 @@ class GoLiveRun:
         if snapshot.outcome == Outcome.CANCELED:
             return Ending(events.CANCELED, reason="the operation was canceled in CPP")
         return None
+
+    def announce(self, condition: AttentionCondition) -> None:
+        """Queue one ActionRequired event per distinct condition (sent by `flush_outbox`)."""
+        if condition.key in self.state.announced:
+            return
+        event = events.build_action_required_event(
+            self.summary(), condition, source=self.state.config.event_source, time=self.now()
+        )
+        self.state = replace(
+            self.state.announce(condition.key),
+            outbox=(*self.state.outbox, {"event": event, "since": self.now().isoformat()}),
+        )
 
     def finish(self, ending: Ending) -> Steps:
         """Build the one completion event; the run ends only once Event Grid accepts it."""
@@ -211,7 +229,7 @@ class GoLiveRun:
                     f"completion event not accepted by Event Grid after {attempts} attempts: "
                     f"{event}"
                 )
-            delay = self.publish_policy.delay(attempts, _retry_after(result))
+            delay = self.publish_policy.delay(attempts, retry_after(result))
             yield self.context.create_timer(min(self.now() + delay, give_up_at))
             self.iterations += 1
             if self.iterations >= self.state.config.polls_per_execution:
@@ -252,21 +270,28 @@ class GoLiveRun:
         return (yield from self.cancel_requested(self.cancel.result))
 
     def cancel_requested(self, payload: Any) -> Steps:
-        """Stop waiting; with `cancelOperation` also ask CPP to cancel the operation."""
+        """Stop waiting; with `cancelOperation` also ask the API to cancel the operation."""
         request = payload if isinstance(payload, dict) else {}
         reason = str(request.get("reason") or "canceled by an operator")
         if not request.get("cancelOperation"):
             return Ending(events.CANCELED, reason=reason)
+        if self.api is GoLiveApi.PRODUCT_INGESTION:
+            answer = yield from self.ingestion.cancel()
+            return Ending(events.CANCELED, reason=f"{reason}; Product Ingestion cancel: {answer}")
+        payload = {"request": self.state.request.to_dict()}
+        result = yield from self.call_until_answered(CANCEL_ACTIVITY, payload)
+        return Ending(events.CANCELED, reason=f"{reason}; CPP cancel: {_describe(result)}")
+
+    def call_until_answered(self, activity: str, payload: dict[str, Any]) -> Steps:
+        """Run an activity again after transient failures, a bounded number of times."""
         attempts = 0
         while True:
-            request = {"request": self.state.request.to_dict()}
-            result = yield from self.call(CANCEL_ACTIVITY, request)
+            result = yield from self.call(activity, payload)
             attempts += 1
             if result.get("kind") != "transient" or self.start_policy.exhausted(attempts):
-                break
-            delay = self.start_policy.delay(attempts, _retry_after(result))
+                return result
+            delay = self.start_policy.delay(attempts, retry_after(result))
             yield self.context.create_timer(self.now() + delay)
-        return Ending(events.CANCELED, reason=f"{reason}; CPP cancel: {_describe(result)}")
 
     # Side effects through activities ---------------------------------------------------------
 
@@ -318,6 +343,8 @@ class GoLiveRun:
             finished_at=finished_at.isoformat() if finished_at else None,
             polls=self.state.polls,
             deadline=self.state.deadline,
+            api=self.api.value,
+            product_ingestion=self.ingestion.summary(),
         )
 
     def show(self, *, next_poll_at: datetime | None, outcome: str | None = None) -> None:
@@ -336,6 +363,8 @@ class GoLiveRun:
             _within_status_limit(
                 {
                     "phase": self.state.phase,
+                    "api": self.api.value,
+                    "productIngestion": self.ingestion.summary(),
                     "runId": self.state.run_id,
                     "requestId": self.state.request.request_id,
                     "correlationId": self.state.request.correlation_id,
@@ -371,6 +400,18 @@ class GoLiveRun:
     def now(self) -> datetime:
         return _now(self.context)
 
+    @property
+    def api_name(self) -> str:
+        return "Product Ingestion" if self.api is GoLiveApi.PRODUCT_INGESTION else "CPP"
+
+    def poll_refused(self, result: dict[str, Any]) -> Ending:
+        return Ending(
+            events.FAILED,
+            reason=f"{self.api_name} refused to report the operation "
+            f"(HTTP {result.get('httpStatus')})",
+            error={"code": result.get("code"), "message": result.get("message")},
+        )
+
 
 # Durable Functions caps custom status at 16 KB of JSON; stay well inside it.
 CUSTOM_STATUS_BUDGET = 12_000
@@ -398,33 +439,11 @@ def _parse_time(text: str | None) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _retry_after(result: dict[str, Any]) -> timedelta | None:
-    seconds = result.get("retryAfterSeconds")
-    return timedelta(seconds=float(seconds)) if seconds is not None else None
-
-
-def _rejection(result: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "httpStatus": result.get("httpStatus"),
-        "code": result.get("code"),
-        "message": result.get("message"),
-        "hint": result.get("hint"),
-    }
-
-
 def _unsafe_reason(result: dict[str, Any]) -> str:
     return (
         f"CPP answered with an operation location outside the configured API origin "
         f"({result.get('location')!r}: {result.get('reason')}); it was not followed and "
         f"no token was sent"
-    )
-
-
-def _poll_refused(result: dict[str, Any]) -> Ending:
-    return Ending(
-        events.FAILED,
-        reason=f"CPP refused to report the operation (HTTP {result.get('httpStatus')})",
-        error={"code": result.get("code"), "message": result.get("message")},
     )
 
 

@@ -44,6 +44,8 @@ class GoLiveState:
     poll_refusals: int = 0
     execution: int = 1
     snapshot: dict[str, Any] | None = None
+    # Product Ingestion only: `IngestionProgress.to_dict()` (product, submission, job, stage).
+    ingestion: dict[str, Any] | None = None
     announced: tuple[str, ...] = field(default=())
     # Events Event Grid has not accepted yet: ActionRequired notices waiting for their next
     # try, and the completion event once the run has ended. Kept here, they survive
@@ -103,6 +105,7 @@ class GoLiveState:
             "pollRefusals": self.poll_refusals,
             "execution": self.execution,
             "snapshot": self.snapshot,
+            "ingestion": self.ingestion,
             "announced": list(self.announced),
             "outbox": list(self.outbox),
             "completion": self.completion,
@@ -126,6 +129,7 @@ class GoLiveState:
             poll_refusals=int(data.get("pollRefusals", 0)),
             execution=int(data.get("execution", 1)),
             snapshot=data.get("snapshot"),
+            ingestion=data.get("ingestion"),
             announced=tuple(data.get("announced") or ()),
             outbox=tuple(data.get("outbox") or ()),
             completion=data.get("completion"),
