@@ -17,10 +17,10 @@ from typing import Any
 
 import requests
 from azure.storage.queue import QueueClient
-
 from devhost.azurite import Azurite, run_azurite
 from devhost.clock import Clock, VirtualClock, WallClock
 from devhost.testing import RunningDevhost, run_devhost
+
 from simulators.cpp import CppSimulator, Scenario
 from simulators.eventgrid import EventGridSimulator
 from simulators.identity import IdentitySimulator

@@ -1,6 +1,6 @@
 """The Partner Center Product Ingestion API: take a product's preview submission live.
 
-A go-live here is two stages (PRODUCT_INGESTION facts, kept in docs/product-ingestion.md):
+A go-live here is two stages (docs/product-ingestion.md, with its sources):
 resolve the product by its external id (the CPP offer id), find the preview submission
 and check it can go live, `POST configure` with target `live`, follow the configure job,
 then follow the live submission until it completes. Every call is classified into a

@@ -58,7 +58,7 @@ def stage_outcome(status: str | None, result: str | None) -> Outcome:
 
 
 class FailureKind(StrEnum):
-    """Why a configure job failed, as far as its errors tell (PRODUCT_INGESTION §3)."""
+    """Why a configure job failed, as far as its errors tell (docs/product-ingestion.md)."""
 
     CERTIFICATION = "certification"  # permanent for this submission: a person must act
     IN_PROGRESS = "inProgress"  # another submission is being published: a conflict

@@ -56,7 +56,7 @@ Steps = Generator[Any, Any, Any]
 
 JOB = "job"
 LIVE = "live"
-# "Poll at most once per minute" (job status, PRODUCT_INGESTION §2 step 4).
+# "Poll at most once per minute" (job status, docs/product-ingestion.md).
 MIN_POLL_INTERVAL = timedelta(minutes=1)
 MAX_ERRORS_SHOWN = 10
 _CONFLICTS = {

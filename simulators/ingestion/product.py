@@ -103,7 +103,8 @@ class Job:
             "errors": self.errors(now),
         }
         if state.result == "succeeded":
-            body["resourceUri"] = f"https://product-ingestion.mp.microsoft.com/configure/{self.id}"
+            origin = scenario.foreign_origin or "https://product-ingestion.mp.microsoft.com"
+            body["resourceUri"] = f"{origin.rstrip('/')}/configure/{self.id}"
         return body
 
 

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from simulators.durations import parse_duration
 from simulators.faults import Fault, FaultTarget, fault_from_word, known_fields
 
-# How the configure job ends when it does not succeed (PRODUCT_INGESTION.md §3):
+# How the configure job ends when it does not succeed (docs/product-ingestion.md, failure signals):
 # failed: errors about the request's resources; certification: invalidState under
 # internalServerError "Operation failed"; inProgress: another submission is in progress;
 # notLatest: the preview is not the latest submission.
@@ -57,6 +57,9 @@ class IngestionScenario:
     capitalized: bool = False
     cancellable: bool = True
     product_type: str = "softwareAsAService"
+    # Another origin (e.g. a host that must never see the token): the job's `resourceUri`
+    # and the submissions listing's `@nextLink` point there.
+    foreign_origin: str | None = None
     faults: tuple[Fault, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:

@@ -182,7 +182,12 @@ class IngestionSimulator(Simulator):
 
         def listing(state: ProductState | None) -> web.Response:
             assert state is not None
-            return json_response({"value": state.product.submissions_json(self.now(), target)})
+            product = state.product
+            body: dict[str, Any] = {"value": product.submissions_json(self.now(), target)}
+            if product.scenario.foreign_origin:
+                next_link = f"/submission/{product.guid}?$skipToken=1"
+                body["@nextLink"] = product.scenario.foreign_origin.rstrip("/") + next_link
+            return json_response(body)
 
         return await self._handle(request, "submission", self._lookup_guid(request), listing)
 

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
+from golive.apis import GoLiveApi
 from golive.go_live_request import (
     GoLiveRequest,
     InvalidRequestError,
@@ -155,12 +156,26 @@ def test_round_trip_through_dicts() -> None:
         "offerId": "offer",
         "requestId": "r",
         "correlationId": None,
+        "api": None,
     }
     assert GoLiveRequest.from_dict(json.loads(json.dumps(request.to_dict()))) == request
     with pytest.raises(InvalidRequestError):
         GoLiveRequest.from_dict({"publisherId": "a/b", "offerId": "o"})
     with pytest.raises(InvalidRequestError):
         GoLiveRequest("contoso", "a/b")
+
+
+def test_the_api_is_chosen_in_the_message_or_the_body() -> None:
+    queued = parse_queue_message(message(publisherId="p", offerId="o", api="productIngestion"))
+    assert queued.api is GoLiveApi.PRODUCT_INGESTION
+    assert parse_http_request("p", "o", b'{"api": "cpp"}').api is GoLiveApi.CPP
+    assert parse_http_request("p", "o", b"").api is None  # the starter applies the default
+    routed = GoLiveRequest("p", "o", api=GoLiveApi.PRODUCT_INGESTION)
+    assert GoLiveRequest.from_dict(routed.to_dict()) == routed
+    for bad in (b'{"api": "CPP"}', b'{"api": 1}', b'{"api": "ingestion"}'):
+        with pytest.raises(InvalidRequestError) as caught:
+            parse_http_request("p", "o", bad)
+        assert '"cpp" or "productIngestion"' in caught.value.reason
 
 
 def test_instance_ids_are_one_per_offer_whatever_the_case() -> None:

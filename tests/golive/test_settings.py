@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from golive.apis import GoLiveApi
 from golive.settings import OrchestrationConfig, Settings, SettingsError, load_settings
 
 ENDPOINT = "https://golive-topic.westeurope-1.eventgrid.azure.net/api/events"
@@ -22,6 +23,9 @@ def test_defaults() -> None:
     assert settings == Settings(eventgrid_endpoint=ENDPOINT)
     assert settings.cpp_base_url == "https://cloudpartner.azure.com"
     assert settings.cpp_scope == "https://cloudpartner.azure.com/.default"
+    assert settings.default_api is GoLiveApi.CPP
+    assert settings.ingestion_base_url == "https://graph.microsoft.com/rp/product-ingestion"
+    assert settings.ingestion_scope == "https://graph.microsoft.com/.default"
     assert settings.managed_identity_client_id is None
     assert settings.cpp_request_timeout_seconds == 30
     assert settings.queue_name == "golive-requests"
@@ -47,6 +51,9 @@ def test_every_setting_is_read() -> None:
         {
             "CPP_API_BASE_URL": "http://127.0.0.1:8123/",
             "CPP_TOKEN_SCOPE": "api://cpp/.default",
+            "GOLIVE_DEFAULT_API": "productIngestion",
+            "PRODUCT_INGESTION_BASE_URL": "http://127.0.0.1:8124/rp/product-ingestion/",
+            "PRODUCT_INGESTION_TOKEN_SCOPE": "api://graph/.default",
             "MANAGED_IDENTITY_CLIENT_ID": "11111111-2222-3333-4444-555555555555",
             "CPP_REQUEST_TIMEOUT_SECONDS": "12.5",
             "GOLIVE_QUEUE_NAME": "offers-to-publish",
@@ -69,6 +76,9 @@ def test_every_setting_is_read() -> None:
     assert settings == Settings(
         cpp_base_url="http://127.0.0.1:8123",
         cpp_scope="api://cpp/.default",
+        default_api=GoLiveApi.PRODUCT_INGESTION,
+        ingestion_base_url="http://127.0.0.1:8124/rp/product-ingestion",
+        ingestion_scope="api://graph/.default",
         managed_identity_client_id="11111111-2222-3333-4444-555555555555",
         cpp_request_timeout_seconds=12.5,
         queue_name="offers-to-publish",
@@ -118,6 +128,9 @@ def test_the_topic_key_is_never_shown() -> None:
         ("CPP_API_BASE_URL", "https://cloudpartner.azure.com?x=1", "query"),
         ("CPP_API_BASE_URL", "ftp://cloudpartner.azure.com", "absolute"),
         ("CPP_API_BASE_URL", "https://cloudpartner.azure.com:99999", "not a valid URL"),
+        ("GOLIVE_DEFAULT_API", "ingestion", '"cpp" or "productIngestion"'),
+        ("PRODUCT_INGESTION_BASE_URL", "http://graph.microsoft.com/rp/product-ingestion", "https"),
+        ("PRODUCT_INGESTION_BASE_URL", "https://graph.microsoft.com/rp?x=1", "query"),
         ("CPP_REQUEST_TIMEOUT_SECONDS", "soon", "not a number"),
         ("CPP_REQUEST_TIMEOUT_SECONDS", "0", "greater than 0"),
         ("CPP_REQUEST_TIMEOUT_SECONDS", "nan", "finite"),
