@@ -14,6 +14,7 @@ import threading
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from simulators.clock import Now, ScaledClock, wall_clock
 from simulators.cpp import CppSimulator, Scenario
@@ -71,45 +72,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    cpp = commands.add_parser(
+    _api_simulator(
+        commands,
         "cpp",
         help="the Cloud Partner Portal go-live API",
         description="The CPP go-live API simulator.",
         epilog=CPP_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        things="offers",
+        default_duration=timedelta(hours=2),
+        duration_help="working time of a plain offer (default 2h)",
     )
-    _common(cpp)
-    cpp.add_argument("--scenarios", type=Path, help="JSON file of scenarios per offer")
-    cpp.add_argument(
-        "--strict", action="store_true", help="only offers from --scenarios exist (no id words)"
-    )
-    cpp.add_argument(
-        "--default-duration",
-        type=parse_duration,
-        default=timedelta(hours=2),
-        help="working time of a plain offer (default 2h)",
-    )
-    _scenario_clock(cpp)
-
-    ingestion = commands.add_parser(
+    _api_simulator(
+        commands,
         "ingestion",
         help="the Partner Center Product Ingestion API",
         description="The Product Ingestion API simulator (products, submissions, configure).",
         epilog=INGESTION_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        things="products",
+        default_duration=timedelta(hours=1),
+        duration_help="how long a plain product's configure job runs (default 1h)",
     )
-    _common(ingestion)
-    ingestion.add_argument("--scenarios", type=Path, help="JSON file of scenarios per product")
-    ingestion.add_argument(
-        "--strict", action="store_true", help="only products from --scenarios exist (no id words)"
-    )
-    ingestion.add_argument(
-        "--default-duration",
-        type=parse_duration,
-        default=timedelta(hours=1),
-        help="how long a plain product's configure job runs (default 1h)",
-    )
-    _scenario_clock(ingestion)
 
     eventgrid = commands.add_parser(
         "eventgrid",
@@ -161,7 +143,33 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _scenario_clock(parser: argparse.ArgumentParser) -> None:
+def _api_simulator(
+    commands: Any,
+    name: str,
+    *,
+    help: str,
+    description: str,
+    epilog: str,
+    things: str,
+    default_duration: timedelta,
+    duration_help: str,
+) -> None:
+    """A subcommand for an API simulator: scenarios, clock and fault options."""
+    parser = commands.add_parser(
+        name,
+        help=help,
+        description=description,
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _common(parser)
+    parser.add_argument("--scenarios", type=Path, help=f"JSON file of scenarios per {things[:-1]}")
+    parser.add_argument(
+        "--strict", action="store_true", help=f"only {things} from --scenarios exist (no id words)"
+    )
+    parser.add_argument(
+        "--default-duration", type=parse_duration, default=default_duration, help=duration_help
+    )
     parser.add_argument(
         "--slow-answer",
         type=float,
