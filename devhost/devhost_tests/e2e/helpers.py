@@ -5,26 +5,42 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import requests
+from devhost.keys import HostKeys
 
 APPS = Path(__file__).resolve().parent.parent / "apps"
 T = TypeVar("T")
 
 
+class Host(Protocol):
+    """A running devhost, in process (RunningDevhost) or a child (DevhostProcess)."""
+
+    base_url: str
+
+    @property
+    def keys(self) -> HostKeys: ...
+
+    @property
+    def function_key_headers(self) -> dict[str, str]: ...
+
+
 def start(
-    base_url: str, orchestrator: str, payload: Any = None, *, instance_id: str | None = None
+    host: Host, orchestrator: str, payload: Any = None, *, instance_id: str | None = None
 ) -> dict[str, Any]:
-    """POST the app's HTTP starter; return the check-status payload (asserting its shape)."""
+    """POST the app's HTTP starter (with the function key); return the check-status payload
+    (asserting its shape: public URLs that carry the durable system key)."""
+    base_url = host.base_url
     url = f"{base_url}/api/orchestrators/{orchestrator}"
     if instance_id is not None:
         url += f"/{instance_id}"
-    response = requests.post(url, json=payload, timeout=30)
+    response = requests.post(url, json=payload, timeout=30, headers=host.function_key_headers)
     assert response.status_code == 202, response.text
     body: dict[str, Any] = response.json()
     assert response.headers["Location"] == body["statusQueryGetUri"]
     assert body["statusQueryGetUri"].startswith(f"{base_url}/runtime/webhooks/durabletask/")
+    assert f"code={host.keys.durable_system}" in body["statusQueryGetUri"]
     return body
 
 

@@ -12,6 +12,8 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from devhost.keys import DURABLE_SYSTEM_KEY_NAME, KEY_HEADER, HostKeys
+
 from devhost_tests.support import DEVHOST_ROOT, child_environ
 
 LISTENING = "Listening on "
@@ -31,6 +33,7 @@ class DevhostProcess:
             *options,
         ]
         self._env = child_environ(env)
+        self.base_url = ""
         self._stderr = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed in close())
         self.lines: list[str] = []
         self._lines: queue.Queue[str | None] = queue.Queue()
@@ -63,8 +66,30 @@ class DevhostProcess:
             if line is None:
                 raise AssertionError(f"devhost exited {self.process.wait()}:\n{self.stderr()}")
             if line.startswith(LISTENING):
-                return line[len(LISTENING) :].strip()
+                self.base_url = line[len(LISTENING) :].strip()
+                return self.base_url
         raise AssertionError(f"devhost did not start:\n{self.stderr()}")
+
+    def printed_key(self, label: str) -> str:
+        """A key from the start-up lines: "master", "default (function)", "... (system)"."""
+        for line in self.lines:
+            name, _, value = line.strip().partition(": ")
+            if name == label or name.startswith(label):
+                return value
+        raise AssertionError(f"no key {label!r} printed:\n" + "\n".join(self.lines))
+
+    @property
+    def keys(self) -> HostKeys:
+        """The keys the child printed (as RunningDevhost.keys gives them in process)."""
+        return HostKeys(
+            master=self.printed_key("master"),
+            default_function=self.printed_key("default (function)"),
+            durable_system=self.printed_key(f"{DURABLE_SYSTEM_KEY_NAME} (system)"),
+        )
+
+    @property
+    def function_key_headers(self) -> dict[str, str]:
+        return {KEY_HEADER: self.keys.default_function}
 
     def wait_exit(self, timeout: float = 30.0) -> int:
         return self.process.wait(timeout)

@@ -22,8 +22,12 @@ def test_serve_prints_functions_and_urls_and_stops_cleanly(stop_signal: int) -> 
         assert "chain: orchestrationTrigger" in output
         assert "say_hello: activityTrigger" in output
         assert f"Durable HTTP API: {base_url}/runtime/webhooks/durabletask/" in output
-        started = requests.post(f"{base_url}/api/orchestrators/chain", json=["Bern"], timeout=10)
+        assert f"  master: {child.keys.master}" in output
+        url = f"{base_url}/api/orchestrators/chain"
+        assert requests.post(url, json=["Bern"], timeout=10).status_code == 401  # no key
+        started = requests.post(url, json=["Bern"], headers=child.function_key_headers, timeout=10)
         assert started.status_code == 202
+        assert f"code={child.keys.durable_system}" in started.headers["Location"]
         child.signal(stop_signal)
         assert child.wait_exit() == 0
         assert child.lines[-1] == "Stopped."
@@ -38,7 +42,10 @@ def test_environment_wins_over_local_settings() -> None:
         assert any(
             line.startswith("Skipping 'GREETING' from local settings") for line in child.lines
         )
-        assert requests.get(f"{base_url}/api/greet/Bo", timeout=10).text == "Hi from env, Bo!"
+        greeting = requests.get(
+            f"{base_url}/api/greet/Bo", params={"code": child.keys.default_function}, timeout=10
+        )
+        assert greeting.text == "Hi from env, Bo!"
         child.signal(signal.SIGTERM)
         assert child.wait_exit() == 0
     finally:

@@ -33,20 +33,21 @@ def expected(job: dict[str, int]) -> dict[str, Any]:
     return {"chain": chain, "fan_total": sum(n * n for n in range(job["fan"]))}
 
 
-def status_url(base_url: str, instance_id: str) -> str:
-    return f"{base_url}/runtime/webhooks/durabletask/instances/{instance_id}"
+def status_url(child: DevhostProcess, instance_id: str, operation: str = "") -> str:
+    base = f"{child.base_url}/runtime/webhooks/durabletask/instances/{instance_id}"
+    return f"{base}{operation}?code={child.keys.durable_system}"
 
 
-def unfinished(base_url: str, instance_ids: list[str]) -> list[str]:
+def unfinished(child: DevhostProcess, instance_ids: list[str]) -> list[str]:
     return [
         instance_id
         for instance_id in instance_ids
-        if requests.get(status_url(base_url, instance_id), timeout=10).status_code == 202
+        if requests.get(status_url(child, instance_id), timeout=10).status_code == 202
     ]
 
 
-def raise_go(base_url: str, instance_id: str, name: str) -> None:
-    url = f"{status_url(base_url, instance_id)}/raiseEvent/go"
+def raise_go(child: DevhostProcess, instance_id: str, name: str) -> None:
+    url = status_url(child, instance_id, "/raiseEvent/go")
     assert requests.post(url, json=name, timeout=10).status_code == 202
 
 
@@ -59,14 +60,14 @@ def test_instances_survive_repeated_sigkill(tmp_path: Path) -> None:
 
     child = spawn()
     try:
-        base_url = child.wait_listening()
+        child.wait_listening()
         for instance_id, job in JOBS.items():
-            start(base_url, "slow_job", job, instance_id=instance_id)
+            start(child, "slow_job", job, instance_id=instance_id)
         for instance_id, rich in RICH_JOBS.items():
-            start(base_url, "rich_job", rich, instance_id=instance_id)
+            start(child, "rich_job", rich, instance_id=instance_id)
         for kill, pause in enumerate(KILL_AFTER_SECONDS):
             time.sleep(pause)
-            running_at_kill = unfinished(base_url, [*JOBS, *RICH_JOBS])
+            running_at_kill = unfinished(child, [*JOBS, *RICH_JOBS])
             child.kill()
             # The crash must land mid-run, or this test would prove nothing.
             assert running_at_kill, "every job finished before the kill"
@@ -74,17 +75,17 @@ def test_instances_survive_repeated_sigkill(tmp_path: Path) -> None:
                 assert set(RICH_JOBS) <= set(running_at_kill)
             child.close()
             child = spawn()
-            base_url = child.wait_listening()
+            child.wait_listening()
             if kill == 1:  # the events come after two crashes, buffered or awaited
                 for instance_id, rich in RICH_JOBS.items():
-                    raise_go(base_url, instance_id, rich["name"])
+                    raise_go(child, instance_id, rich["name"])
         for instance_id, job in JOBS.items():
-            final = follow(status_url(base_url, instance_id), timeout=120)
+            final = follow(status_url(child, instance_id), timeout=120)
             assert final["runtimeStatus"] == "Completed", final
             assert final["output"] == expected(job)
             assert final["input"] == job
         for instance_id, rich in RICH_JOBS.items():
-            final = follow(status_url(base_url, instance_id), timeout=120)
+            final = follow(status_url(child, instance_id), timeout=120)
             assert final["runtimeStatus"] == "Completed", final
             assert final["output"] == expected_rich(rich["name"])
             runs = (tmp_path / f"{rich['name']}.runs").read_text().splitlines()

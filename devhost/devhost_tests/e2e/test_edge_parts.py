@@ -67,12 +67,20 @@ def test_client_payload_decoding() -> None:
         decode_client_payload("not json")
 
 
-def test_client_binding_points_at_the_webhook_routes() -> None:
-    binding = json.loads(client_binding_json("http://127.0.0.1:1234", "Hub"))
+def test_client_binding_calls_the_internal_endpoint_and_hands_out_public_keyed_urls() -> None:
+    binding = json.loads(
+        client_binding_json("http://127.0.0.1:1234", "http://127.0.0.1:5678", "Hub", "sys/key")
+    )
     assert binding["taskHubName"] == "Hub"
-    assert binding["rpcBaseUrl"] == "http://127.0.0.1:1234/runtime/webhooks/durabletask/"
+    assert binding["rpcBaseUrl"] == "http://127.0.0.1:5678/durabletask/"
+    assert binding["baseUrl"] == "http://127.0.0.1:1234/runtime/webhooks/durabletask"
+    assert binding["requiredQueryStringParameters"] == "code=sys%2Fkey"
     assert binding["managementUrls"]["id"] == "INSTANCEID"
-    assert "/instances/INSTANCEID?" in binding["managementUrls"]["statusQueryGetUri"]
+    status_url = binding["managementUrls"]["statusQueryGetUri"]
+    assert status_url.startswith("http://127.0.0.1:1234/runtime/webhooks/durabletask/")
+    assert "/instances/INSTANCEID?" in status_url and status_url.endswith("&code=sys%2Fkey")
+    create = binding["creationUrls"]["createNewInstancePostUri"]
+    assert create.endswith("[/{instanceId}]?code=sys%2Fkey")
 
 
 def test_timespans_and_queue_settings() -> None:

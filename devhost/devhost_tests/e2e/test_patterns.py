@@ -15,7 +15,7 @@ failures = devhost_fixture(APPS / "failures")
 
 
 def test_fan_out_fan_in_with_120_parallel_activities(fan_out: RunningDevhost) -> None:
-    links = start(fan_out.base_url, "fan_out_fan_in", 120)
+    links = start(fan_out, "fan_out_fan_in", 120)
     final = follow(links["statusQueryGetUri"])
     assert final["runtimeStatus"] == "Completed"
     assert final["output"] == {
@@ -27,7 +27,7 @@ def test_fan_out_fan_in_with_120_parallel_activities(fan_out: RunningDevhost) ->
 
 def test_monitor_with_timers_and_continue_as_new(monitor: RunningDevhost) -> None:
     plan = {"checks": 7, "every_minutes": 90, "per_generation": 3}
-    links = start(monitor.base_url, "monitor", plan)
+    links = start(monitor, "monitor", plan)
     final = follow(links["statusQueryGetUri"])
     assert final["runtimeStatus"] == "Completed"
     output = final["output"]
@@ -39,7 +39,7 @@ def test_monitor_with_timers_and_continue_as_new(monitor: RunningDevhost) -> Non
 
 
 def test_sub_orchestrations(sub_orchestration: RunningDevhost) -> None:
-    links = start(sub_orchestration.base_url, "deploy_all", ["eu", "us", "asia"])
+    links = start(sub_orchestration, "deploy_all", ["eu", "us", "asia"])
     final = follow(links["statusQueryGetUri"])
     assert final["runtimeStatus"] == "Completed"
     assert final["output"] == {
@@ -52,27 +52,27 @@ def test_sub_orchestrations(sub_orchestration: RunningDevhost) -> None:
 
 def test_activity_retried_until_it_succeeds_on_third_attempt(retries: RunningDevhost) -> None:
     plan = {"failures": 2, "max_attempts": 5, "interval_ms": 30_000}
-    final = follow(start(retries.base_url, "with_retry", plan)["statusQueryGetUri"])
+    final = follow(start(retries, "with_retry", plan)["statusQueryGetUri"])
     assert final["runtimeStatus"] == "Completed"
     assert final["output"] == {"result": "succeeded on attempt 3", "attempts": 3}
 
 
 def test_activity_that_exhausts_its_attempts(retries: RunningDevhost) -> None:
     plan = {"failures": 100, "max_attempts": 3, "interval_ms": 30_000}
-    final = follow(start(retries.base_url, "with_retry", plan)["statusQueryGetUri"])
+    final = follow(start(retries, "with_retry", plan)["statusQueryGetUri"])
     assert final["runtimeStatus"] == "Completed"
     assert final["output"]["attempts"] == 3
     assert "transient failure on attempt 3" in final["output"]["error"]
 
 
 def test_uncaught_activity_failure_fails_the_instance(failures: RunningDevhost) -> None:
-    final = follow(start(failures.base_url, "activity_fails")["statusQueryGetUri"])
+    final = follow(start(failures, "activity_fails")["statusQueryGetUri"])
     assert final["runtimeStatus"] == "Failed"
     assert "reactor 4 melted down" in str(final["output"])
 
 
 def test_uncaught_orchestrator_error_fails_the_instance(failures: RunningDevhost) -> None:
-    links = start(failures.base_url, "orchestrator_fails", "valve")
+    links = start(failures, "orchestrator_fails", "valve")
     final = follow(links["statusQueryGetUri"])
     assert final["runtimeStatus"] == "Failed"
     assert "cannot continue after examined valve" in str(final["output"])
@@ -81,13 +81,13 @@ def test_uncaught_orchestrator_error_fails_the_instance(failures: RunningDevhost
 
 
 def test_activity_failure_caught_by_the_orchestrator(failures: RunningDevhost) -> None:
-    final = follow(start(failures.base_url, "caught_failure")["statusQueryGetUri"])
+    final = follow(start(failures, "caught_failure")["statusQueryGetUri"])
     assert final["runtimeStatus"] == "Completed"
     assert "reactor 5 melted down" in final["output"]["caught"]
 
 
 def test_terminate_a_waiting_instance(failures: RunningDevhost) -> None:
-    links = start(failures.base_url, "wait_forever")
+    links = start(failures, "wait_forever")
     eventually(
         lambda: status(links["statusQueryGetUri"]).get("customStatus"),
         what="the orchestrator to start waiting",
@@ -100,7 +100,7 @@ def test_terminate_a_waiting_instance(failures: RunningDevhost) -> None:
 
 
 def test_custom_status_is_visible_while_running(failures: RunningDevhost) -> None:
-    links = start(failures.base_url, "staged")
+    links = start(failures, "staged")
     first = eventually(
         lambda: status(links["statusQueryGetUri"]).get("customStatus"), what="custom status"
     )

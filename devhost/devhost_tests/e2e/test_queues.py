@@ -12,11 +12,14 @@ import pytest
 import requests
 from azure.storage.queue import QueueClient, QueueServiceClient, TextBase64EncodePolicy
 from devhost.azurite import Azurite
+from devhost.keys import KEY_HEADER
 from devhost.testing import RunningDevhost, run_devhost
 
 from devhost_tests.e2e.helpers import APPS, eventually, follow, start
 
 pytestmark = pytest.mark.azurite
+# Calls as an operator with the master key would make them (admitted at every level).
+HTTP = requests.Session()
 APP = APPS / "queue_start"
 MAX_DEQUEUE_COUNT = 3  # the app's host.json
 
@@ -32,6 +35,7 @@ def devhost(azurite: Azurite, queues: dict[str, str]) -> Iterator[RunningDevhost
     # The environment's connection string wins over local.settings.json's (Core Tools rule).
     env = {"AzureWebJobsStorage": azurite.connection_string, **queues}
     with run_devhost(APP, env=env) as running:
+        HTTP.headers[KEY_HEADER] = running.keys.master
         yield running
 
 
@@ -47,7 +51,7 @@ def _service(azurite: Azurite) -> QueueServiceClient:
 
 
 def _seen(devhost: RunningDevhost) -> list[dict[str, Any]]:
-    seen: list[dict[str, Any]] = requests.get(f"{devhost.base_url}/api/seen", timeout=10).json()
+    seen: list[dict[str, Any]] = HTTP.get(f"{devhost.base_url}/api/seen", timeout=10).json()
     return seen
 
 
@@ -63,10 +67,10 @@ def test_queue_message_starts_an_orchestration(
     sent = _queue(azurite, queues["ORDERS_QUEUE"]).send_message(json.dumps(order))
     status_url = (
         f"{devhost.base_url}/runtime/webhooks/durabletask/instances/order-42"
-        "?taskHub=TestHubName&connection=Storage"
+        f"?taskHub=TestHubName&connection=Storage&code={devhost.keys.durable_system}"
     )
     eventually(
-        lambda: requests.get(status_url, timeout=10).status_code != 404,
+        lambda: HTTP.get(status_url, timeout=10).status_code != 404,
         what="the queue function to start order-42",
     )
     final = follow(status_url)
@@ -90,7 +94,7 @@ def test_http_starter_of_the_same_app(devhost: RunningDevhost) -> None:
         "dequeue_count": 0,
         "inserted": False,
     }
-    links = start(devhost.base_url, "process_order", order, instance_id="order-7")
+    links = start(devhost, "process_order", order, instance_id="order-7")
     assert follow(links["statusQueryGetUri"])["output"]["total"] == 6
 
 
@@ -131,8 +135,11 @@ def test_queues_deleted_under_a_running_devhost_are_created_again(
 
     eventually(lambda: exists(orders), 30, "the polled queue to be created again")
     _queue(azurite, orders).send_message(json.dumps({"order_id": 43, "items": []}))
-    status_url = f"{devhost.base_url}/runtime/webhooks/durabletask/instances/order-43"
-    eventually(lambda: requests.get(status_url, timeout=10).status_code != 404, 30, "order-43")
+    status_url = (
+        f"{devhost.base_url}/runtime/webhooks/durabletask/instances/order-43"
+        f"?code={devhost.keys.durable_system}"
+    )
+    eventually(lambda: HTTP.get(status_url, timeout=10).status_code != 404, 30, "order-43")
     assert follow(status_url)["output"]["total"] == 0
     _queue(azurite, bad, base64=False).send_message("poison after a restart")
     eventually(lambda: exists(f"{bad}-poison"), 30, "the poison queue to be created again")

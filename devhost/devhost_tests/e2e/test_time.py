@@ -17,7 +17,7 @@ def _waiting(status_url: str) -> bool:
 def test_approval_event_beats_the_timer() -> None:
     # Real time with a one-hour deadline: only the event can end this quickly.
     with run_devhost(APPS / "approval", virtual_time=False) as devhost:
-        links = start(devhost.base_url, "approval", {"document": "budget.xlsx", "timeout_hours": 1})
+        links = start(devhost, "approval", {"document": "budget.xlsx", "timeout_hours": 1})
         eventually(lambda: _waiting(links["statusQueryGetUri"]), what="approval wait")
         sent = requests.post(
             fill(links["sendEventPostUri"], eventName="Approval"),
@@ -35,7 +35,7 @@ def test_approval_timer_beats_the_event_in_virtual_time() -> None:
     # Virtual time: nobody answers, the clock jumps three days to the deadline.
     with run_devhost(APPS / "approval", virtual_time=True) as devhost:
         started_at = devhost.clock.now()
-        links = start(devhost.base_url, "approval", {"document": "memo.doc", "timeout_hours": 72})
+        links = start(devhost, "approval", {"document": "memo.doc", "timeout_hours": 72})
         final = follow(links["statusQueryGetUri"])
         assert devhost.clock.now() - started_at >= timedelta(hours=72)
     assert final["runtimeStatus"] == "Completed"
@@ -55,7 +55,7 @@ def test_same_output_in_real_and_virtual_time() -> None:
     outputs = []
     for virtual in (False, True):
         with run_devhost(APPS / "clocked", virtual_time=virtual) as devhost:
-            links = start(devhost.base_url, "ticking", plan)
+            links = start(devhost, "ticking", plan)
             final = follow(links["statusQueryGetUri"])
             assert final["runtimeStatus"] == "Completed"
             outputs.append(final["output"])
@@ -69,7 +69,7 @@ def test_same_output_in_real_and_virtual_time() -> None:
 
 def test_two_week_timer_finishes_in_virtual_time() -> None:
     with run_devhost(APPS / "clocked", virtual_time=True) as devhost:
-        links = start(devhost.base_url, "ticking", {"ticks": 2, "seconds": 7 * 24 * 3600})
+        links = start(devhost, "ticking", {"ticks": 2, "seconds": 7 * 24 * 3600})
         final = follow(links["statusQueryGetUri"])
     assert final["runtimeStatus"] == "Completed"
     assert [t["due_offset"] for t in final["output"]["ticks"]] == [604800.0, 1209600.0]

@@ -1,26 +1,29 @@
 """`python -m devhost serve --app-dir DIR [--port 7071] [--state FILE] [--virtual-time]`.
 
 Like `func start`: loads local.settings.json Values into the environment (a variable
-already set in the shell wins), indexes function_app.py, prints each function with its
-trigger and the URLs served, and runs until SIGINT or SIGTERM, then stops cleanly.
-Exit status: 0 after a clean stop, 2 for usage errors, 1 when the app cannot be loaded
-(an unsupported binding, a bad setting) or the server cannot start.
+already set in the shell wins), has the worker index function_app.py, prints each function
+with its trigger, the URLs served and the host's keys, and runs until SIGINT or SIGTERM,
+then stops cleanly. Exit status: 0 after a clean stop, 2 for usage errors, 1 when the app
+cannot be loaded or the server cannot start; then one line on stderr names the file and
+the cause (`--verbose` adds the traceback).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import signal
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from devhost.clock import Clock, VirtualClock, WallClock
 from devhost.host import DevHost
+from devhost.host_json import HostJsonError
 from devhost.local_settings import (
     LocalSettingsError,
     apply_values,
@@ -32,6 +35,7 @@ from devhost.registry import AppLoadError, UnsupportedBindingError, load_app
 from devhost.route_template import RouteTemplateError
 
 DEFAULT_PORT = 7071
+WORKER_LOGGER = "azure.functions"  # azure-functions-runtime's logger
 log = logging.getLogger("devhost")
 
 
@@ -60,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="jump the clock to the next timer whenever nothing can run",
     )
+    serve.add_argument(
+        "--no-auth-keys",
+        action="store_true",
+        help="do not check function keys on HTTP routes (Core Tools' habit; Azure checks them)",
+    )
+    serve.add_argument("--verbose", action="store_true", help="tracebacks with load errors")
     serve.add_argument("--log-level", default="INFO", help="logging level (default INFO)")
     return parser
 
@@ -72,15 +82,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
     )
     logging.getLogger("azure").setLevel(logging.WARNING)  # the storage SDK logs every request
-    return serve(args.app_dir, args.port, args.state, args.virtual_time)
+    return serve(
+        args.app_dir,
+        args.port,
+        args.state,
+        args.virtual_time,
+        enforce_keys=not args.no_auth_keys,
+        verbose=args.verbose,
+    )
 
 
-def serve(app_dir: Path, port: int | None, state: Path | None, virtual_time: bool) -> int:
+def serve(
+    app_dir: Path,
+    port: int | None,
+    state: Path | None,
+    virtual_time: bool,
+    *,
+    enforce_keys: bool = True,
+    verbose: bool = False,
+) -> int:
     """Load, start, print, wait for a stop signal, stop."""
     app_dir = app_dir.resolve()
-    if not (app_dir / "function_app.py").is_file():
-        print(f"error: {app_dir} has no function_app.py", file=sys.stderr)
-        return 1
     try:
         for name in apply_values(setting_values(app_dir), os.environ):
             print(
@@ -89,21 +111,51 @@ def serve(app_dir: Path, port: int | None, state: Path | None, virtual_time: boo
                 flush=True,
             )
         chosen_port = port if port is not None else (local_http_port(app_dir) or DEFAULT_PORT)
-        registry = load_app(app_dir)
-    except (AppLoadError, LocalSettingsError, UnsupportedBindingError, RouteTemplateError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except Exception as exc:  # the app's own import-time code failed: show where
-        traceback.print_exc()
-        print(f"error: function_app.py failed to load: {exc}", file=sys.stderr)
-        return 1
-    clock: Clock = VirtualClock() if virtual_time else WallClock()
-    try:
-        host = DevHost(registry, clock=clock, state_path=state, port=chosen_port)
+        with _worker_logs_quiet(unless=verbose):
+            registry = load_app(app_dir)
+        clock: Clock = VirtualClock() if virtual_time else WallClock()
+        host = DevHost(
+            registry, clock=clock, state_path=state, port=chosen_port, enforce_keys=enforce_keys
+        )
         return asyncio.run(_run(host, state, virtual_time))
-    except (QueueConfigurationError, RouteTemplateError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    except LOAD_ERRORS as exc:
+        return _refuse(str(exc), exc, getattr(exc, "details", ""), verbose)
+    except Exception as exc:  # devhost's own failure: still one line, the rest on request
+        message = f"{app_dir}: devhost failed to start: {type(exc).__name__}: {exc}"
+        return _refuse(message, exc, "", verbose)
+
+
+LOAD_ERRORS = (
+    AppLoadError,
+    HostJsonError,
+    LocalSettingsError,
+    UnsupportedBindingError,
+    RouteTemplateError,
+    QueueConfigurationError,
+    OSError,
+)
+
+
+@contextlib.contextmanager
+def _worker_logs_quiet(unless: bool) -> Iterator[None]:
+    """While the worker indexes the app, keep its own error logs (which repeat, with a
+    traceback, the refusal devhost reports in one line) for --verbose."""
+    worker_log = logging.getLogger(WORKER_LOGGER)
+    saved = worker_log.level
+    if not unless:
+        worker_log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        worker_log.setLevel(saved)
+
+
+def _refuse(message: str, exc: BaseException, details: str, verbose: bool) -> int:
+    """One line on stderr; the worker's stack trace or ours only with --verbose."""
+    print(f"error: {message}", file=sys.stderr)
+    if verbose:
+        print(details or "".join(traceback.format_exception(exc)), file=sys.stderr)
+    return 1
 
 
 async def _run(host: DevHost, state: Path | None, virtual_time: bool) -> int:

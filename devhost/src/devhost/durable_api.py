@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from devhost.limits import InvalidInstanceIdError
 from devhost.runtime import (
     DurableRuntime,
     InstanceExistsError,
@@ -36,7 +37,8 @@ from devhost.runtime import (
 
 log = logging.getLogger(__name__)
 
-WEBHOOK_PATH = "/runtime/webhooks/durabletask"
+WEBHOOK_PATH = "/runtime/webhooks/durabletask"  # public: the system key or the master key
+RPC_PATH = "/durabletask"  # the host-internal endpoint the SDK client calls (no key)
 CONNECTION_NAME = "Storage"
 INSTANCE_PLACEHOLDER = "INSTANCEID"
 RUNNING_STATUSES = frozenset({"Pending", "Running", "ContinuedAsNew", "Suspended"})
@@ -54,10 +56,13 @@ STATUS_RETRY_AFTER_SECONDS = 5
 START_RETRY_AFTER_SECONDS = 10
 
 
-def management_urls(origin: str, instance_id: str, task_hub: str) -> dict[str, str]:
-    """The check-status payload for an instance, as `CreateCheckStatusResponse` builds it."""
+def management_urls(
+    origin: str, instance_id: str, task_hub: str, system_key: str | None
+) -> dict[str, str]:
+    """The check-status payload for an instance, as `CreateCheckStatusResponse` builds it:
+    public URLs that carry the extension's system key as `code`."""
     prefix = f"{origin}{WEBHOOK_PATH}/instances/{quote(instance_id, safe='')}"
-    suffix = f"taskHub={quote(task_hub)}&connection={CONNECTION_NAME}"
+    suffix = f"taskHub={quote(task_hub)}&connection={CONNECTION_NAME}{_code(system_key)}"
     return {
         "id": instance_id,
         "statusQueryGetUri": f"{prefix}?{suffix}",
@@ -71,25 +76,37 @@ def management_urls(origin: str, instance_id: str, task_hub: str) -> dict[str, s
     }
 
 
-def client_binding_json(base_url: str, task_hub: str) -> str:
-    """The durableClient input binding value the host passes a function (a JSON string)."""
+def _code(system_key: str | None) -> str:
+    return f"&code={quote(system_key, safe='')}" if system_key else ""
+
+
+def client_binding_json(
+    base_url: str, rpc_base_url: str, task_hub: str, system_key: str | None
+) -> str:
+    """The durableClient input binding value the host passes a function (a JSON string).
+
+    The SDK client calls `rpcBaseUrl` (host-internal, no key); the creation and
+    management URLs it hands out are the public ones, with the system key.
+    """
     base = f"{base_url}{WEBHOOK_PATH}"
-    urls = management_urls(base_url, INSTANCE_PLACEHOLDER, task_hub)
+    urls = management_urls(base_url, INSTANCE_PLACEHOLDER, task_hub, system_key)
     urls["id"] = INSTANCE_PLACEHOLDER
     start = f"{base}/orchestrators/{{functionName}}[/{{instanceId}}]"
+    code = f"?code={quote(system_key, safe='')}" if system_key else ""
     return json.dumps(
         {
             "taskHubName": task_hub,
             "creationUrls": {
-                "createNewInstancePostUri": start,
+                "createNewInstancePostUri": f"{start}{code}",
                 "createAndWaitOnNewInstancePostUri": (
                     f"{start}?timeout={{timeoutInSeconds}}&pollingInterval={{intervalInSeconds}}"
+                    f"{_code(system_key)}"
                 ),
             },
             "managementUrls": urls,
             "baseUrl": base,
-            "requiredQueryStringParameters": "",
-            "rpcBaseUrl": f"{base}/",
+            "requiredQueryStringParameters": code.lstrip("?"),
+            "rpcBaseUrl": f"{rpc_base_url}{RPC_PATH}/",
         }
     )
 
@@ -109,12 +126,18 @@ def decode_client_payload(text: str) -> str:
     return json.dumps(value)
 
 
+_DOTNET_EXCEPTION_TYPES = {
+    "InvalidInstanceIdError": "System.ArgumentException",
+    "UnknownFunctionError": "System.ArgumentException",
+}
+
+
 def _error(status: int, message: str, exc: BaseException | None = None) -> web.Response:
     """The host's HttpError body; the SDK reads `ExceptionMessage` on a failed start."""
     body: dict[str, Any] = {"Message": message}
     if exc is not None:
         body["ExceptionMessage"] = str(exc)
-        body["ExceptionType"] = type(exc).__name__
+        body["ExceptionType"] = _DOTNET_EXCEPTION_TYPES.get(type(exc).__name__, type(exc).__name__)
     return web.json_response(body, status=status)
 
 
@@ -153,13 +176,14 @@ def _origin(request: web.Request) -> str:
 class DurableHttpApi:
     """aiohttp routes answering like the Durable Functions extension's HTTP API."""
 
-    def __init__(self, runtime: DurableRuntime, task_hub: str) -> None:
+    def __init__(self, runtime: DurableRuntime, task_hub: str, system_key: str | None) -> None:
+        """`system_key`: the key the management URLs carry (the routes do not check it)."""
         self._runtime = runtime
         self._task_hub = task_hub
+        self._system_key = system_key
 
-    def add_routes(self, app: web.Application) -> None:
+    def add_routes(self, app: web.Application, base: str = WEBHOOK_PATH) -> None:
         """Register the routes; instance ids and event names are single path segments."""
-        base = WEBHOOK_PATH
         instance = f"{base}/instances/{{instance_id}}"
         app.router.add_post(f"{base}/orchestrators/{{name}}", self.start)
         app.router.add_post(f"{base}/orchestrators/{{name}}/{{instance_id}}", self.start)
@@ -175,7 +199,7 @@ class DurableHttpApi:
 
     def check_status_response(self, request: web.Request, instance_id: str) -> web.Response:
         """202 with the management URLs, Location and Retry-After: 10."""
-        payload = management_urls(_origin(request), instance_id, self._task_hub)
+        payload = management_urls(_origin(request), instance_id, self._task_hub, self._system_key)
         payload.pop("rewindPostUri")
         return web.json_response(
             payload,
@@ -198,7 +222,7 @@ class DurableHttpApi:
             instance_id = await self._runtime.start_new(
                 name, request.match_info.get("instance_id"), input_json
             )
-        except UnknownFunctionError as exc:
+        except (UnknownFunctionError, InvalidInstanceIdError) as exc:
             return _error(400, "One or more of the arguments submitted is incorrect", exc)
         except InstanceExistsError as exc:
             return self._exists_error(request.match_info.get("instance_id", ""), exc)

@@ -27,6 +27,7 @@ from typing import Any
 from devhost import _history as h
 from devhost._history import EventType
 from devhost._messages import Message, activity_message, orchestrator_message
+from devhost.limits import PayloadTooLargeError, check_custom_status
 from devhost.worker import InvocationResult
 
 PENDING = "Pending"
@@ -133,7 +134,11 @@ async def run_episode(
         state, error = {}, f"devhost could not read the orchestrator's answer ({exc})"
     episode.outcome.new_events.extend(played_events)
     if "customStatus" in state:
-        episode.set_custom_status(state["customStatus"])
+        try:
+            check_custom_status(state["customStatus"])
+            episode.set_custom_status(state["customStatus"])
+        except PayloadTooLargeError as exc:  # the extension refuses before scheduling anything
+            state, error = {}, str(exc)
     if error is not None:
         episode.fail(f"Orchestrator function '{snapshot.name}' failed: {error}")
     else:

@@ -18,7 +18,7 @@ from azure.durable_functions.models.utils import http_utils
 
 from devhost.clock import Clock
 from devhost.durable_api import WEBHOOK_PATH, DurableHttpApi, client_binding_json
-from devhost.http_server import LOOPBACK, HttpServer, build_web_app
+from devhost.http_server import LOOPBACK, HttpServer, build_rpc_app, build_web_app
 from devhost.http_triggers import (
     HttpTriggerHandler,
     HttpTriggerRouter,
@@ -26,9 +26,11 @@ from devhost.http_triggers import (
     route_prefix,
 )
 from devhost.invocation import FunctionInvoker
+from devhost.keys import DURABLE_SYSTEM_KEY_NAME, load_or_create_keys
 from devhost.queues import QueueTriggerHost
 from devhost.registry import FunctionRegistry
 from devhost.runtime import DurableRuntime
+from devhost.storage_connection import CredentialFactory
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +55,11 @@ class DevHost:
         state_path: Path | None = None,
         port: int = 0,
         environ: Mapping[str, str] | None = None,
+        enforce_keys: bool = True,
+        queue_credentials: CredentialFactory | None = None,
     ) -> None:
+        """`queue_credentials` builds the credential of an identity-based queue connection
+        (default: the one its settings describe, from azure-identity)."""
         self.registry = registry
         self.clock = clock
         self.task_hub = task_hub_name(registry.host_json)
@@ -65,16 +71,24 @@ class DevHost:
             client_binding=self.client_binding,
         )
         self._environ = environ if environ is not None else os.environ
+        self.keys = load_or_create_keys(state_path)
+        self.enforce_keys = enforce_keys
+        checked = self.keys if enforce_keys else None
         self._invoker = FunctionInvoker(registry.worker)
         self.route_prefix = route_prefix(registry.host_json)
         self.http_routes = build_routes(registry.http.values())
         triggers = HttpTriggerHandler(
-            HttpTriggerRouter(self.http_routes), self._invoker, self.runtime, self.client_binding
+            HttpTriggerRouter(self.http_routes),
+            self._invoker,
+            self.runtime,
+            self.client_binding,
+            checked,
+            self.route_prefix,
         )
-        web_app = build_web_app(
-            DurableHttpApi(self.runtime, self.task_hub), triggers, self.route_prefix
-        )
+        durable_api = DurableHttpApi(self.runtime, self.task_hub, self.keys.durable_system)
+        web_app = build_web_app(durable_api, triggers, self.route_prefix, checked)
         self._server = HttpServer(web_app, LOOPBACK, port)
+        self._rpc_server = HttpServer(build_rpc_app(durable_api), LOOPBACK, 0)
         self.queues = QueueTriggerHost(
             registry.queue.values(),
             registry.host_json,
@@ -82,6 +96,7 @@ class DevHost:
             self._invoker,
             self.client_binding,
             self._environ,
+            queue_credentials,
         )
         self._started = False
 
@@ -92,7 +107,9 @@ class DevHost:
 
     def client_binding(self) -> str:
         """The durableClient binding JSON for this host's own durable HTTP API."""
-        return client_binding_json(self.base_url, self.task_hub)
+        return client_binding_json(
+            self.base_url, self._rpc_server.base_url, self.task_hub, self.keys.durable_system
+        )
 
     async def start(self) -> None:
         """Recover and start the runtime, listen, then begin polling queues."""
@@ -102,6 +119,7 @@ class DevHost:
         self._started = True
         try:
             await self.runtime.start()
+            await self._rpc_server.start()
             await self._server.start()
             await self.queues.start()
         except BaseException:
@@ -116,6 +134,7 @@ class DevHost:
         try:
             await self.queues.stop()
             await self._server.stop()
+            await self._rpc_server.stop()
             await self.runtime.stop()
         finally:
             await _release_sdk_session()
@@ -135,6 +154,13 @@ class DevHost:
         for name in sorted(self.registry.activities):
             lines.append(f"  {name}: activityTrigger")
         lines.append(f"Durable HTTP API: {self.base_url}{WEBHOOK_PATH}/")
+        if self.enforce_keys:
+            lines.append("Keys (send as ?code= or the x-functions-key header):")
+            lines.append(f"  master: {self.keys.master}")
+            lines.append(f"  default (function): {self.keys.default_function}")
+            lines.append(f"  {DURABLE_SYSTEM_KEY_NAME} (system): {self.keys.durable_system}")
+        else:
+            lines.append("Keys: not checked (--no-auth-keys)")
         return lines
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 import socket
+from typing import Any
 
 from aiohttp import web
 
-from devhost.durable_api import DurableHttpApi
+from devhost.durable_api import RPC_PATH, WEBHOOK_PATH, DurableHttpApi
 from devhost.http_triggers import HttpTriggerHandler
+from devhost.keys import HostKeys, request_key, unauthorized
 
 log = logging.getLogger(__name__)
 
@@ -22,17 +24,42 @@ MAX_REQUEST_BYTES = 100 * 1024 * 1024  # the host's default request size limit (
 
 
 def build_web_app(
-    durable_api: DurableHttpApi, triggers: HttpTriggerHandler, route_prefix: str
+    durable_api: DurableHttpApi,
+    triggers: HttpTriggerHandler,
+    route_prefix: str,
+    keys: HostKeys | None,
 ) -> web.Application:
-    """Assemble the routing table: durable API, then the HTTP triggers under the prefix."""
-    app = web.Application(client_max_size=MAX_REQUEST_BYTES)
-    durable_api.add_routes(app)
+    """Assemble the public routing table: the durable API (behind its system key when
+    `keys` are enforced), then the HTTP triggers under the prefix."""
+    middlewares = [_durable_api_guard(keys)] if keys is not None else []
+    app = web.Application(client_max_size=MAX_REQUEST_BYTES, middlewares=middlewares)
+    durable_api.add_routes(app, WEBHOOK_PATH)
     if route_prefix:
         app.router.add_route("*", f"/{route_prefix}", triggers.handle)
         app.router.add_route("*", f"/{route_prefix}/{{tail:.*}}", triggers.handle)
     else:
         app.router.add_route("*", "/{tail:.*}", triggers.handle)
     return app
+
+
+def build_rpc_app(durable_api: DurableHttpApi) -> web.Application:
+    """The host-internal endpoint the SDK's durable client calls (`rpcBaseUrl`): the same
+    API under `/durabletask/`, no key, on a listener of its own (Azure: 127.0.0.1:17071)."""
+    app = web.Application(client_max_size=MAX_REQUEST_BYTES)
+    durable_api.add_routes(app, RPC_PATH)
+    return app
+
+
+def _durable_api_guard(keys: HostKeys) -> Any:
+    @web.middleware
+    async def guard(request: web.Request, handler: Any) -> web.StreamResponse:
+        if request.path.startswith(WEBHOOK_PATH + "/") and not keys.admits_durable_api(
+            request_key(request)
+        ):
+            return unauthorized()
+        return await handler(request)
+
+    return guard
 
 
 class HttpServer:

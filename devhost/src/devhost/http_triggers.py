@@ -1,11 +1,12 @@
-"""HTTP triggers: `/{routePrefix}/{route}` requests into `func.HttpRequest`, answers back.
+"""HTTP triggers: `/{routePrefix}/{route}` requests into the worker's RpcHttp, answers back.
 
 The route prefix comes from host.json `extensions.http.routePrefix` (default `api`). A
 trigger without a route is served at its function name; without methods it takes every
-method. authLevel is read but not enforced: Core Tools does not check function or admin
-keys when it runs an app locally, so neither does devhost (a `code` query parameter or an
-`x-functions-key` header is accepted and ignored). A path that matches no route, or a
-route whose methods exclude the request's, gets 404 as from the host.
+method. Routes match the path as it arrived, still percent-encoded, as ASP.NET Core routing
+does: `%2F` inside a segment is not a separator, and a route value reaches the function
+decoded. authLevel is enforced with the host's keys (see devhost.keys) unless devhost runs
+with `--no-auth-keys`. A path that matches no route, or a route whose methods exclude the
+request's, gets 404 as from the host.
 
 While an HTTP function runs, the durable runtime is held: virtual time does not jump under
 it. A function that waits for an orchestration that itself waits on a timer (for example
@@ -17,14 +18,17 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import web
 from multidict import CIMultiDict, MultiMapping
 
 from devhost.invocation import FunctionInvoker, string_data
+from devhost.keys import HostKeys, request_key, unauthorized
 from devhost.registry import FunctionSpec
 from devhost.route_template import RouteTemplate, parse_route
 from devhost.runtime import DurableRuntime
@@ -33,6 +37,7 @@ from devhost.worker_protos import RpcHttp, TypedData
 log = logging.getLogger(__name__)
 
 DEFAULT_ROUTE_PREFIX = "api"
+_KEEP_ENCODED_SLASH = re.compile("%2F", re.IGNORECASE)
 MAX_JSON_DEPTH = 64  # Newtonsoft.Json's default MaxDepth, which the host's reader uses
 
 
@@ -107,19 +112,26 @@ class HttpTriggerHandler:
         invoker: FunctionInvoker,
         runtime: DurableRuntime,
         client_binding: Callable[[], str],
+        keys: HostKeys | None,
+        prefix: str = DEFAULT_ROUTE_PREFIX,
     ) -> None:
+        """`keys`: enforce each function's auth level with them (None: Core Tools' habit)."""
+        self._prefix = prefix
         self._router = router
         self._invoker = invoker
         self._runtime = runtime
         self._client_binding = client_binding
+        self._keys = keys
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Match, invoke and convert; 404 when no route matches, 500 when the function fails."""
-        path = request.match_info.get("tail", "")
+        path = routing_path(request.raw_path, self._prefix)
         found = self._router.resolve(request.method, path)
         if found is None:
             return web.Response(status=404)
         route, params = found
+        if self._keys is not None and not self._keys.admits(route.auth_level, request_key(request)):
+            return unauthorized()
         spec = route.spec
         inputs = {spec.trigger_arg: await to_rpc_http(request, params)}
         if spec.durable_client_arg:
@@ -129,6 +141,15 @@ class HttpTriggerHandler:
         if not result.succeeded:
             return web.Response(status=500)
         return to_web_response(result.return_value)
+
+
+def routing_path(raw_path: str, prefix: str) -> str:
+    """The path below the route prefix as ASP.NET Core routes it: percent-decoded except
+    `%2F`, which stays as the three characters "%2F" inside its segment."""
+    path = raw_path.split("?", 1)[0].lstrip("/")
+    if prefix:
+        path = path[len(prefix) :].lstrip("/") if path.startswith(prefix) else path
+    return "/".join(unquote(_KEEP_ENCODED_SLASH.sub("%252F", s)) for s in path.split("/"))
 
 
 async def to_rpc_http(request: web.Request, route_params: dict[str, str]) -> TypedData:

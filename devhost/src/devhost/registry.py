@@ -12,6 +12,7 @@ app never half-runs.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,14 @@ class UnsupportedBindingError(Exception):
 
 
 class AppLoadError(Exception):
-    """function_app.py is missing, fails to import, or the worker refused it."""
+    """function_app.py is missing, fails to import, or the worker refused it.
+
+    The message is one line naming the file and the cause; `details` holds the worker's
+    stack trace when there is one."""
+
+    def __init__(self, message: str, details: str = "") -> None:
+        super().__init__(message)
+        self.details = details
 
 
 @dataclass
@@ -87,7 +95,11 @@ def load_app(app_dir: Path) -> FunctionRegistry:
     try:
         functions = worker.load()
     except WorkerRefusedAppError as exc:
-        raise AppLoadError(f"{script}: Worker failed to index functions: {exc}") from exc
+        where = _app_frame(exc.stack_trace, app_dir)
+        cause = _first_sentences(str(exc))
+        raise AppLoadError(
+            f"{script}: Worker failed to index functions: {cause}{where}", exc.stack_trace
+        ) from exc
     registry = FunctionRegistry(
         http={},
         queue={},
@@ -100,6 +112,21 @@ def load_app(app_dir: Path) -> FunctionRegistry:
     for function in functions:
         _register(registry, function)
     return registry
+
+
+def _app_frame(stack_trace: str, app_dir: Path) -> str:
+    """` (at <file>:<line>)` for the innermost frame of the app's own code, if any."""
+    frames = re.findall(r'File "([^"]+)", line (\d+)', stack_trace)
+    own = [(f, n) for f, n in frames if Path(f).resolve().is_relative_to(app_dir)]
+    if not own:
+        return ""
+    file, line = own[-1]
+    return f" (at {Path(file).relative_to(app_dir)}:{line})"
+
+
+def _first_sentences(message: str) -> str:
+    """The worker's message without the sys.path dump it appends to import errors."""
+    return message.split(" Current sys.path:", 1)[0].replace("\n", " ").strip()
 
 
 def _register(registry: FunctionRegistry, function: IndexedFunction) -> None:

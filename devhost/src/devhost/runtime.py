@@ -51,6 +51,7 @@ from devhost.engine import (
     terminate,
 )
 from devhost.invocation import FunctionInvoker, string_data
+from devhost.limits import check_instance_id
 from devhost.registry import FunctionRegistry, FunctionSpec
 from devhost.store import InstanceRecord, Store, Transaction
 from devhost.worker import InvocationResult
@@ -205,6 +206,8 @@ class DurableRuntime:
         spec = self.registry.find_orchestrator(orchestrator)
         if spec is None:
             raise UnknownFunctionError(f"no orchestrator function named '{orchestrator}'")
+        if instance_id:
+            check_instance_id(instance_id)
         instance_id = instance_id or uuid.uuid4().hex
         existing = self._records.get(instance_id)
         if existing is not None and not existing.is_terminal:

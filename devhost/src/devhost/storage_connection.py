@@ -66,8 +66,7 @@ QueueConnection = KeyConnection | IdentityConnection
 def resolve_queue_connection(name: str | None, environ: Mapping[str, str]) -> QueueConnection:
     """The connection a queue binding's `connection` names (the default when empty)."""
     wanted = name or DEFAULT_CONNECTION
-    candidates = [wanted] if wanted.startswith(_PREFIX) else [f"{_PREFIX}{wanted}", wanted]
-    for candidate in candidates:
+    for candidate in (f"{_PREFIX}{wanted}", wanted):
         for setting in (f"ConnectionStrings:{candidate}", candidate):
             value = environ.get(setting)
             if value:

@@ -24,9 +24,11 @@ from typing import Any, TypeVar
 
 from devhost.clock import Clock, VirtualClock, WallClock
 from devhost.host import DevHost
+from devhost.keys import KEY_HEADER, HostKeys
 from devhost.local_settings import apply_values, setting_values
 from devhost.registry import FunctionRegistry, load_app
 from devhost.runtime import DurableRuntime
+from devhost.storage_connection import CredentialFactory
 
 T = TypeVar("T")
 START_TIMEOUT = 60.0
@@ -65,6 +67,16 @@ class RunningDevhost:
     registry: FunctionRegistry
     host: DevHost
 
+    @property
+    def keys(self) -> HostKeys:
+        """The host's keys: `keys.default_function` for FUNCTION routes, `keys.master`."""
+        return self.host.keys
+
+    @property
+    def function_key_headers(self) -> dict[str, str]:
+        """Headers that admit a request to FUNCTION-level routes (`x-functions-key`)."""
+        return {KEY_HEADER: self.host.keys.default_function}
+
     def call(self, coroutine: Coroutine[Any, Any, T], timeout: float | None = 60.0) -> T:
         """Await something on the devhost loop (e.g. `runtime.start_new(...)`)."""
         return run_on_loop(coroutine, timeout)
@@ -100,6 +112,8 @@ def run_devhost(
     state_path: Path | str | None = None,
     port: int = 0,
     clock: Clock | None = None,
+    enforce_keys: bool = True,
+    queue_credentials: CredentialFactory | None = None,
 ) -> Iterator[RunningDevhost]:
     """Load the app in `app_dir` and serve it on 127.0.0.1 until the block ends.
 
@@ -107,6 +121,8 @@ def run_devhost(
     local.settings.json Values fill in what is still unset. With `virtual_time` the
     runtime uses a VirtualClock that jumps to the next timer whenever nothing can run.
     Pass `clock` to share one clock with in-process simulators started before devhost.
+    HTTP routes check the host's keys as on Azure (`RunningDevhost.function_key_headers`);
+    `enforce_keys=False` turns that off.
     """
     directory = Path(app_dir).resolve()
     with _environment(dict(env or {}), directory):
@@ -117,6 +133,8 @@ def run_devhost(
             clock=runtime_clock,
             state_path=Path(state_path) if state_path is not None else None,
             port=port,
+            enforce_keys=enforce_keys,
+            queue_credentials=queue_credentials,
         )
         run_on_loop(host.start(), START_TIMEOUT)
         try:

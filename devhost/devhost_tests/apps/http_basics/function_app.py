@@ -81,3 +81,19 @@ def broken(req: func.HttpRequest) -> func.HttpResponse:
 def plain_text(req: func.HttpRequest) -> str:
     """No route: served at the function name. Returns a bare string."""
     return "just text"
+
+
+@app.route(route="owners/{owner}/pets/{pet}", methods=["GET"])
+def pet(req: func.HttpRequest) -> func.HttpResponse:
+    """Two segments bound to two values: an encoded slash must stay inside its segment."""
+    return _json(dict(req.route_params))
+
+
+@app.route(route="open/ping", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+def open_ping(req: func.HttpRequest) -> str:
+    return "pong"
+
+
+@app.route(route="admin/ping", methods=["GET"], auth_level=func.AuthLevel.ADMIN)
+def admin_ping(req: func.HttpRequest) -> str:
+    return "admin pong"
