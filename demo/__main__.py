@@ -179,19 +179,23 @@ def serve(port: int, *, virtual_time: bool) -> int:
         say(f"devhost: {base}  ({'virtual' if virtual_time else 'real'} time)")
         say(f"CPP simulator: {stack.cpp.base_url}  Event Grid: {stack.eventgrid.endpoint}")
         say(f"Product Ingestion simulator: {stack.ingestion.api_base_url}")
-        say(f"Durable API:   {base}/runtime/webhooks/durabletask/instances")
+        keys = stack.devhost.keys
+        durable_api = f"{base}/runtime/webhooks/durabletask/instances"
+        say(f"Durable API:   {durable_api}?code={keys.durable_system}")
+        say(f"Function key:  {keys.default_function}  (master key: {keys.master})")
         say("try (offer-id words choose the CPP scenario, see docs/simulators.md):")
-        say(f"  curl -i -X POST {base}/api/golive/contoso/demo-offer-slow-blocked")
-        say(f"  curl -s {base}/api/golive/contoso/demo-offer-slow-blocked")
+        key = f'-H "x-functions-key: {keys.default_function}"'
+        say(f"  curl -i -X POST {key} {base}/api/golive/contoso/demo-offer-slow-blocked")
+        say(f"  curl -s {key} {base}/api/golive/contoso/demo-offer-slow-blocked")
         say(
-            f"  curl -i -X POST {base}/api/golive/contoso/demo-offer-slow-blocked/cancel "
+            f"  curl -i -X POST {key} {base}/api/golive/contoso/demo-offer-slow-blocked/cancel "
             "-d '{\"cancelOperation\": true}'"
         )
         say(
-            f"  curl -i -X POST {base}/api/golive/contoso/saas-offer-slow "
+            f"  curl -i -X POST {key} {base}/api/golive/contoso/saas-offer-slow "
             '-d \'{"api": "productIngestion"}\'   # Product Ingestion'
         )
-        say(f"  curl -s {base}/api/golive/contoso/saas-offer-slow")
+        say(f"  curl -s {key} {base}/api/golive/contoso/saas-offer-slow")
         say(f"  curl -s {stack.eventgrid.endpoint}   # events received")
         say("Ctrl-C stops everything.")
         stopping.wait()

@@ -62,12 +62,25 @@ class LocalStack:
         text = message if isinstance(message, str) else json.dumps(message)
         self.queue().send_message(base64.b64encode(text.encode("utf-8")).decode("ascii"))
 
+    @property
+    def http(self) -> requests.Session:
+        """A session that sends the host's default function key (the go-live routes are
+        FUNCTION level), as an operator's client would."""
+        session = requests.Session()
+        session.headers.update(self.devhost.function_key_headers)
+        return session
+
+    @property
+    def durable_api_key(self) -> dict[str, str]:
+        """The `code` query parameter the Durable extension's HTTP API takes (system key)."""
+        return {"code": self.devhost.keys.durable_system}
+
     def go_live_url(self, publisher_id: str, offer_id: str) -> str:
         return f"{self.base_url}/api/golive/{publisher_id}/{offer_id}"
 
     def status(self, publisher_id: str, offer_id: str) -> dict[str, Any] | None:
         """The status route's answer, or None before the go-live exists."""
-        response = requests.get(self.go_live_url(publisher_id, offer_id), timeout=30)
+        response = self.http.get(self.go_live_url(publisher_id, offer_id), timeout=30)
         if response.status_code == 404:
             return None
         response.raise_for_status()

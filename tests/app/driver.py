@@ -21,7 +21,7 @@ class AppDriver:
     def start(
         self, publisher: str, offer: str, body: dict[str, Any] | None = None
     ) -> requests.Response:
-        return requests.post(self.stack.go_live_url(publisher, offer), json=body, timeout=30)
+        return self.stack.http.post(self.stack.go_live_url(publisher, offer), json=body, timeout=30)
 
     def status(self, publisher: str, offer: str) -> dict[str, Any] | None:
         return self.stack.status(publisher, offer)
@@ -30,7 +30,7 @@ class AppDriver:
         self, publisher: str, offer: str, body: dict[str, Any] | None = None
     ) -> requests.Response:
         url = self.stack.go_live_url(publisher, offer) + "/cancel"
-        return requests.post(url, json=body, timeout=30)
+        return self.stack.http.post(url, json=body, timeout=30)
 
     def current(self, publisher: str, offer: str) -> dict[str, Any]:
         """The status of a go-live the test knows exists."""
@@ -71,7 +71,7 @@ class AppDriver:
     def durable_status(self, instance_id: str, *, history: bool = False) -> dict[str, Any]:
         url = f"{self.stack.base_url}/runtime/webhooks/durabletask/instances/{instance_id}"
         params = {"showHistory": "true"} if history else {}
-        response = requests.get(url, params=params, timeout=30)
+        response = requests.get(url, params={**params, **self.stack.durable_api_key}, timeout=30)
         body: dict[str, Any] = response.json()
         return body
 

@@ -41,7 +41,7 @@ def wait_for_phase(app: AppDriver, publisher: str, offer: str, phase: str) -> di
 
 def instance_count(stack: LocalStack) -> int:
     url = f"{stack.base_url}/runtime/webhooks/durabletask/instances"
-    return len(requests.get(url, timeout=30).json())
+    return len(requests.get(url, params=stack.durable_api_key, timeout=30).json())
 
 
 def test_start_answers_202_with_the_check_status_payload(app: AppDriver) -> None:
@@ -109,7 +109,7 @@ def test_invalid_input_is_400_with_a_json_reason_and_starts_nothing(
     stack: LocalStack, path: str, body: bytes | None, words: str
 ) -> None:
     before = instance_count(stack)
-    response = requests.post(f"{stack.base_url}/api/golive/{path}", data=body, timeout=30)
+    response = stack.http.post(f"{stack.base_url}/api/golive/{path}", data=body, timeout=30)
     assert response.status_code == 400, response.text
     error = response.json()["error"]
     assert error["code"] == "InvalidRequest"
@@ -118,7 +118,10 @@ def test_invalid_input_is_400_with_a_json_reason_and_starts_nothing(
 
 
 def test_status_route_shows_the_go_live_and_404_when_there_is_none(app: AppDriver) -> None:
-    assert requests.get(app.stack.go_live_url("contoso", "st-never"), timeout=30).status_code == 404
+    assert (
+        app.stack.http.get(app.stack.go_live_url("contoso", "st-never"), timeout=30).status_code
+        == 404
+    )
     app.start("contoso", "st-status-blocked")
     status = app.wait_until_finished("contoso", "st-status-blocked")
     for field in (
@@ -299,7 +302,7 @@ def test_cancel_during_start_retries_stops_them(app: AppDriver, stack: LocalStac
 )
 def test_invalid_cancel_body_is_400(app: AppDriver, body: bytes) -> None:
     url = app.stack.go_live_url("contoso", "st-any") + "/cancel"
-    response = requests.post(url, data=body, timeout=30)
+    response = app.stack.http.post(url, data=body, timeout=30)
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "InvalidRequest"
 
