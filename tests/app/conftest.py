@@ -11,9 +11,9 @@ import logging
 from collections.abc import Iterator
 
 import pytest
+from devhost.azurite import Azurite
 
 from demo.stack import LocalStack, run_local_stack
-from devhost.azurite import Azurite
 from tests.app.driver import AppDriver
 
 # Small numbers so continue_as_new, bounded retries and the deadline all happen quickly.

@@ -1,4 +1,4 @@
-"""History events in the shape the Durable Functions host sends the Python SDK (FACTS.md §2).
+"""History events in the shape the Durable Functions host sends the Python SDK (docs/devhost.md).
 
 Each event is a plain dict with `EventType`, `EventId`, `IsPlayed`, `Timestamp` and its
 per-type fields. Events that only record something (OrchestratorStarted, ExecutionStarted,

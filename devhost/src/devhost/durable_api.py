@@ -8,7 +8,7 @@ One set of routes serves both callers the host serves: the SDK's `DurableOrchest
 an unknown id; raiseEvent/terminate 202, 404 unknown, 410 finished; purge 200 or 404.
 
 Bodies: the SDK JSON-encodes the input or event data itself and aiohttp encodes that text
-once more (FACTS.md §2). The host decodes one layer; so does devhost. When that layer is a
+once more (docs/devhost.md). The host decodes one layer; so does devhost. When that layer is a
 string holding JSON (the SDK's case) the string is the value's JSON text; any other body
 (a plain JSON document posted with curl) is the value itself.
 

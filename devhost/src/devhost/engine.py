@@ -38,7 +38,7 @@ FAILED = "Failed"
 TERMINATED = "Terminated"
 TERMINAL_STATUSES = frozenset({COMPLETED, FAILED, TERMINATED})
 
-# What the Functions host tells the SDK (FACTS.md §2): replay schema V3, and the Azure
+# What the Functions host tells the SDK (docs/devhost.md): replay schema V3, and the Azure
 # Storage timer limits under which the SDK splits long timers itself.
 _CONTEXT_SETTINGS = {
     "upperSchemaVersion": 1,
