@@ -14,17 +14,14 @@ and ids taken from answers are checked before they become part of a path.
 
 from __future__ import annotations
 
-import json
-import logging
 import re
 from collections.abc import Mapping
 from typing import Any
 
 import requests
 from azure.core.credentials import TokenCredential
-from azure.core.exceptions import AzureError
-from requests.structures import CaseInsensitiveDict
 
+from golive.bearer_http import Answer, BearerSession, classify_failure, clip
 from golive.cpp_results import Rejected, Transient
 from golive.http_headers import retry_after_seconds
 from golive.ingestion_results import (
@@ -43,7 +40,6 @@ from golive.ingestion_results import (
     parse_errors,
     stage_outcome,
 )
-from golive.netloc import Origin, origin_of
 from golive.operation import Outcome
 
 __all__ = [
@@ -51,7 +47,6 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_SCOPE",
     "IngestionClient",
-    "UnsafeBaseUrlError",
 ]
 
 DEFAULT_BASE_URL = "https://graph.microsoft.com/rp/product-ingestion"
@@ -59,16 +54,11 @@ DEFAULT_SCOPE = "https://graph.microsoft.com/.default"
 API_VERSION = "2022-07-01"
 CONFIGURE_SCHEMA = "https://schema.mp.microsoft.com/schema/configure/2022-07-01"
 SUBMISSION_SCHEMA = "https://schema.mp.microsoft.com/schema/submission/2022-03-01-preview2"
-MAX_BODY_BYTES = 2 * 1024 * 1024
-_USER_AGENT = "marketplace-golive-orchestrator/0.1"
-_MAX_ECHO = 500
 # Durable ids as the API shows them: a GUID, and submissions numbered within a product.
 _GUID = re.compile(r"[0-9A-Fa-f]{8}-(?:[0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}")
 _SUBMISSION = re.compile(rf"submission/(?P<product>{_GUID.pattern})/(?P<number>\d{{1,18}})")
 _JOB_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 _CONFLICT = 409  # what a refusal found in the submissions' state carries as httpStatus
-
-_log = logging.getLogger(__name__)
 
 _HINT_401 = (
     "Microsoft Graph did not accept the bearer token. Check that it is issued for "
@@ -80,38 +70,6 @@ _HINT_403 = (
     "(its Entra application) in Partner Center under Account settings > User management > "
     "Microsoft Entra applications with the Manager role."
 )
-
-
-class UnsafeBaseUrlError(ValueError):
-    """A base URL the bearer token must not be sent to."""
-
-
-def _checked_origin(base_url: str) -> Origin:
-    try:
-        origin = origin_of(base_url)
-    except ValueError as error:
-        raise UnsafeBaseUrlError(f"the Product Ingestion base URL is not valid ({error})") from None
-    if origin.scheme != "https" and not origin.is_loopback:
-        raise UnsafeBaseUrlError(
-            "the Product Ingestion base URL must be https unless its host is loopback"
-        )
-    if "?" in base_url or "#" in base_url or "@" in base_url.split("/", 3)[2]:
-        raise UnsafeBaseUrlError("the Product Ingestion base URL must not carry a query or user")
-    return origin
-
-
-class _Answer:
-    def __init__(self, status: int, headers: CaseInsensitiveDict[str], body: bytes) -> None:
-        self.status = status
-        self.headers = headers
-        self.body = body
-
-    def json(self) -> Any:
-        return json.loads(self.body.decode("utf-8-sig"))
-
-    @property
-    def ok(self) -> bool:
-        return 200 <= self.status < 300
 
 
 class IngestionClient:
@@ -127,18 +85,15 @@ class IngestionClient:
         version: str = API_VERSION,
         session: requests.Session | None = None,
     ) -> None:
-        self._origin = _checked_origin(base_url)
+        # Refuses a base that would leak the token.
+        self._http = BearerSession(
+            "Product Ingestion", base_url, credential, scope, timeout, session
+        )
         self._base_url = base_url.rstrip("/")
-        self._credential = credential
-        self._scope = scope
-        self._timeout = timeout
         self._version = version
-        self._own_session = session is None
-        self._session = session if session is not None else requests.Session()
 
     def close(self) -> None:
-        if self._own_session:
-            self._session.close()
+        self._http.close()
 
     def __enter__(self) -> IngestionClient:
         return self
@@ -181,7 +136,7 @@ class IngestionClient:
             ],
         }
         answer = self._call_ok("POST", "/configure", body=body)
-        if not isinstance(answer, _Answer):
+        if not isinstance(answer, Answer):
             return answer
         job = _job_snapshot(answer, expected_id=None)
         if job is None:
@@ -197,7 +152,7 @@ class IngestionClient:
         if not _JOB_ID.fullmatch(job_id):
             return _bad_id("job", job_id)
         answer = self._call_ok("GET", f"/configure/{job_id}/status")
-        if not isinstance(answer, _Answer):
+        if not isinstance(answer, Answer):
             return answer
         job = _job_snapshot(answer, expected_id=job_id)
         if job is None:
@@ -229,7 +184,7 @@ class IngestionClient:
         if not _JOB_ID.fullmatch(job_id):
             return _bad_id("job", job_id)
         answer = self._call("POST", f"/configure/{job_id}/cancel")
-        if not isinstance(answer, _Answer):
+        if not isinstance(answer, Answer):
             return answer
         if answer.ok:
             return JobCancelAccepted(job=_job_snapshot(answer, expected_id=job_id))
@@ -243,7 +198,7 @@ class IngestionClient:
 
     def _product_guid(self, offer_id: str) -> str | Rejected | Transient:
         answer = self._call_ok("GET", "/product", params={"externalID": offer_id})
-        if not isinstance(answer, _Answer):
+        if not isinstance(answer, Answer):
             return answer
         try:
             data = answer.json()
@@ -276,7 +231,7 @@ class IngestionClient:
     ) -> list[dict[str, Any]] | Rejected | Transient:
         params = {"targetType": target} if target else None
         answer = self._call_ok("GET", f"/submission/{product}", params=params)
-        if not isinstance(answer, _Answer):
+        if not isinstance(answer, Answer):
             return answer
         try:
             data = answer.json()
@@ -296,10 +251,10 @@ class IngestionClient:
         *,
         params: Mapping[str, str] | None = None,
         body: Any = None,
-    ) -> _Answer | Rejected | Transient:
+    ) -> Answer | Rejected | Transient:
         """`_call`, with every non-2xx answer already classified."""
         answer = self._call(method, path, params=params, body=body)
-        if isinstance(answer, _Answer) and not answer.ok:
+        if isinstance(answer, Answer) and not answer.ok:
             return _classify_failure(answer)
         return answer
 
@@ -310,48 +265,10 @@ class IngestionClient:
         *,
         params: Mapping[str, str] | None = None,
         body: Any = None,
-    ) -> _Answer | Transient:
-        """One request with the bearer token to the configured origin; trouble is Transient."""
-        url = self._base_url + path
-        if origin_of(url) != self._origin:  # the last line of defence for the token
-            raise UnsafeBaseUrlError(f"refusing to send the token outside {self._origin}")
-        try:
-            token = self._credential.get_token(self._scope).token
-        except AzureError as error:
-            return Transient(reason=f"could not get a token for {self._scope}: {_clip(str(error))}")
-        headers = {
-            "Authorization": f"Bearer {token}",
-            "Accept": "application/json",
-            "User-Agent": _USER_AGENT,
-        }
-        data = None
-        if method == "POST":
-            headers["Content-Type"] = "application/json"
-            data = json.dumps(body if body is not None else {}).encode("utf-8")
+    ) -> Answer | Transient:
+        """One request to the API (with `$version`); transport trouble is Transient."""
         query = {"$version": self._version, **(params or {})}
-        try:
-            with self._session.request(
-                method,
-                url,
-                params=query,
-                data=data,
-                headers=headers,
-                timeout=self._timeout,
-                allow_redirects=False,
-                stream=True,
-            ) as response:
-                content = response.raw.read(MAX_BODY_BYTES + 1, decode_content=True)
-                answer = _Answer(response.status_code, response.headers, content)
-        except requests.Timeout:
-            _log.warning("Product Ingestion %s %s timed out", method, path)
-            return Transient(reason=f"Product Ingestion did not answer within {self._timeout:g} s")
-        except (requests.RequestException, OSError) as error:
-            _log.warning("Product Ingestion %s %s failed: %s", method, path, type(error).__name__)
-            return Transient(reason=f"could not reach Product Ingestion ({type(error).__name__})")
-        if len(answer.body) > MAX_BODY_BYTES:
-            return Transient(reason=f"the answer is larger than {MAX_BODY_BYTES} bytes")
-        _log.info("Product Ingestion %s %s -> %s", method, path, answer.status)
-        return answer
+        return self._http.send(method, self._base_url + path, params=query, body=body)
 
 
 def _entry(entries: list[dict[str, Any]], target: str) -> dict[str, Any] | None:
@@ -418,7 +335,7 @@ def _refused(code: str, message: str) -> Rejected:
     return Rejected(http_status=_CONFLICT, code=code, message=message)
 
 
-def _job_snapshot(answer: _Answer, expected_id: str | None) -> JobSnapshot | None:
+def _job_snapshot(answer: Answer, expected_id: str | None) -> JobSnapshot | None:
     """A configure-status body (`jobId` or `jobID`), or None when it is not one."""
     try:
         data = answer.json()
@@ -438,33 +355,19 @@ def _job_snapshot(answer: _Answer, expected_id: str | None) -> JobSnapshot | Non
     )
 
 
-def _classify_failure(answer: _Answer) -> Rejected | Transient:
+def _classify_failure(answer: Answer) -> Rejected | Transient:
     """Non-2xx: 408, 429 and 5xx may pass (Retry-After kept); anything else needs a fix."""
-    code, message = _error_body(answer)
-    status = answer.status
-    if status in (408, 429) or status >= 500:
-        return Transient(
-            reason=f"Product Ingestion answered {status} {code}: {message}",
-            retry_after_seconds=retry_after_seconds(answer.headers),
-            http_status=status,
-        )
-    if 300 <= status < 400:
-        return Rejected(
-            http_status=status,
-            code="UnexpectedRedirect",
-            message=f"Product Ingestion answered with a redirect ({status}); not followed",
-        )
-    hint = {401: _HINT_401, 403: _HINT_403}.get(status)
-    return Rejected(http_status=status, code=code, message=message, hint=hint)
+    hints = {401: _HINT_401, 403: _HINT_403}
+    return classify_failure(answer, "Product Ingestion", _error_body(answer), hints)
 
 
-def _error_body(answer: _Answer) -> tuple[str, str]:
+def _error_body(answer: Answer) -> tuple[str, str]:
     """Graph's `{"error": {code, message, details[]}}`; the innermost detail code wins."""
     try:
         data = answer.json()
     except ValueError:
         text = answer.body.decode("utf-8", "replace").strip()
-        return f"HTTP{answer.status}", _clip(text) or f"HTTP {answer.status}"
+        return f"HTTP{answer.status}", clip(text) or f"HTTP {answer.status}"
     error = data.get("error") if isinstance(data, dict) else None
     if not isinstance(error, dict):
         return f"HTTP{answer.status}", f"Product Ingestion answered {answer.status}"
@@ -472,7 +375,7 @@ def _error_body(answer: _Answer) -> tuple[str, str]:
     details = error.get("details")
     first = details[0] if isinstance(details, list) and details else None
     code = first.get("code") if isinstance(first, dict) else None
-    return _clip(str(code or flat.code or f"HTTP{answer.status}")), flat.message or "no message"
+    return clip(str(code or flat.code or f"HTTP{answer.status}")), flat.message or "no message"
 
 
 def _bad_id(kind: str, value: str) -> Rejected:
@@ -483,7 +386,3 @@ def _bad_id(kind: str, value: str) -> Rejected:
 
 def _str(value: object) -> str | None:
     return value if isinstance(value, str) else None
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= _MAX_ECHO else text[: _MAX_ECHO - 1] + "…"

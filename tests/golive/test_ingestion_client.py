@@ -10,8 +10,9 @@ from datetime import timedelta
 import pytest
 from azure.identity import ManagedIdentityCredential
 
+from golive.bearer_http import UnsafeLocationError
 from golive.cpp_results import Rejected, Transient
-from golive.ingestion_client import DEFAULT_SCOPE, IngestionClient, UnsafeBaseUrlError
+from golive.ingestion_client import DEFAULT_SCOPE, IngestionClient
 from golive.ingestion_results import (
     ConfigureAccepted,
     FailureKind,
@@ -257,7 +258,7 @@ def test_the_token_is_for_graph_and_goes_only_to_the_configured_origin(
 
 def test_a_base_url_that_would_leak_the_token_is_refused() -> None:
     for url in ("http://graph.example.com/rp/product-ingestion", "ftp://x", "https://u:p@h/x"):
-        with pytest.raises(UnsafeBaseUrlError):
+        with pytest.raises(UnsafeLocationError):
             IngestionClient(url, FakeCredential(), DEFAULT_SCOPE, TIMEOUT)
 
 
