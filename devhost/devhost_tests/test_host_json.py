@@ -31,4 +31,4 @@ def test_app_settings_override_host_json_values_case_insensitively(tmp_path: Pat
 def test_no_host_json_still_takes_overrides(tmp_path: Path) -> None:
     override = {"AzureFunctionsJobHost__logging__logLevel__default": "Debug"}
     document = read_host_json(tmp_path, override)
-    assert document == {"logging": {"logLevel": {"default": "Debug"}}}
+    assert document == {"version": "2.0", "logging": {"logLevel": {"default": "Debug"}}}

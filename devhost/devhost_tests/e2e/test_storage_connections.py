@@ -96,6 +96,7 @@ def identity_devhost(azurite: Azurite) -> Iterator[tuple[Any, list[IdentityConne
         return AzureNamedKeyCredential(DEV_ACCOUNT, DEV_KEY)
 
     env = {
+        "AzureWebJobsStorage": "",  # no connection string, whatever this process has set
         "AzureWebJobsStorage__queueServiceUri": f"{azurite.queue_endpoint}/{DEV_ACCOUNT}",
         "AzureWebJobsStorage__credential": "managedidentity",
         "AzureWebJobsStorage__clientId": "client-of-the-app",

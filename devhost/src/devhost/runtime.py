@@ -8,11 +8,10 @@ before anything else sees it (the changes of one loop iteration share a transact
 In memory it mirrors the store so that 500 instances in flight need no polling and no
 re-reading.
 
-All of it runs on the caller's asyncio loop: short episodes replay on the loop, long ones
-in one worker thread (so a long replay never stalls the HTTP server sharing the loop), sync
-activities in a pool, async activities on the loop. With a `VirtualClock`, whenever
-nothing can run (no episode, no activity, no hold, no pending write) and the idle probes
-(queue listeners polling once) find no outside work, the clock jumps to the next due timer.
+All of it runs on the caller's asyncio loop; episodes and activities are invocations of the
+worker, which runs plain functions on its thread pool, so a long replay never stalls the
+HTTP server sharing the loop. This module dispatches work; devhost.group_commit writes it,
+and devhost.idle decides when a `VirtualClock` may jump to the next due timer.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,6 +49,8 @@ from devhost.engine import (
     run_episode,
     terminate,
 )
+from devhost.group_commit import GroupCommit, Publish, Write
+from devhost.idle import IdleDetector, IdleProbe
 from devhost.invocation import FunctionInvoker, string_data
 from devhost.limits import check_instance_id
 from devhost.registry import FunctionRegistry, FunctionSpec
@@ -58,19 +59,7 @@ from devhost.worker import InvocationResult
 
 log = logging.getLogger("devhost.runtime")
 
-_Write = Callable[[Transaction], bool]  # writes a change; False: nothing to publish
-_Publish = Callable[[], None]  # makes a committed change visible in memory
-_Pending = tuple[_Write, _Publish | None, "asyncio.Future[None] | None"]  # a queued change
-
-IdleProbe = Callable[[], Awaitable[object]]  # looks for outside work before a virtual jump
-
-_PROBE_SECONDS = 5.0  # idle probes that take longer do not hold the virtual clock back
-_WRITE_RETRY_SECONDS = 1.0  # a refused state write is tried again after this pause
-_MAX_EPISODES_IN_FLIGHT = 8  # queued for the single replay thread; keeps it busy
-
-
-class _NotWrittenError(Exception):
-    """A group commit failed: nothing of it was written, the changes may be tried again."""
+_MAX_EPISODES_IN_FLIGHT = 8  # episodes replaying at once (each an invocation of the worker)
 
 
 class InstanceExistsError(Exception):
@@ -133,11 +122,9 @@ class DurableRuntime:
         self._timers: list[tuple[datetime, int, Message]] = []  # messages not yet visible
         self._activity_queue: deque[Message] = deque()
         self._activities_running = 0
-        self._holds = 0
-        self._idle_probes: list[IdleProbe] = []
         self._next_message_id = 1
-        self._batch: list[_Pending] = []
-        self._last_flush_share = 0.0  # seconds of the last group commit, per change
+        self._group = GroupCommit(self._lock, self._poke, lambda: self._stopping)
+        self._idle = IdleDetector(clock, self._busy, self._poke)
         self._tasks: set[asyncio.Task[None]] = set()
         self._waiters: dict[str, list[asyncio.Future[None]]] = {}
         self._wake: asyncio.Event | None = None
@@ -159,7 +146,8 @@ class DurableRuntime:
             self._records = {r.instance_id: r for r in loaded.instances}
             self._histories = loaded.histories
         self._inbox, self._ready, self._running, self._claimed = {}, {}, set(), {}
-        self._timers, self._activity_queue, self._batch = [], deque(), []
+        self._timers, self._activity_queue = [], deque()
+        self._group.open(self._loop, self._store)
         for message in loaded.messages:
             self._next_message_id = max(self._next_message_id, message.id + 1)
             if message.kind == ACTIVITY:
@@ -192,7 +180,7 @@ class DurableRuntime:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         with contextlib.suppress(Exception):
-            self._flush()  # what already happened stays; the rest is redone on restart
+            self._group.flush()  # what already happened stays; the rest is redone on restart
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -319,17 +307,9 @@ class DurableRuntime:
             self._histories.pop(instance_id, None)
         return 1  # queued messages still in memory are discarded when dispatched
 
-    @contextlib.contextmanager
-    def hold(self) -> Iterator[None]:
-        """Mark external work in progress: the virtual clock does not jump while held."""
-        with self._lock:
-            self._holds += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._holds -= 1
-            self._poke()
+    def hold(self) -> contextlib.AbstractContextManager[None]:
+        """Mark outside work in progress: the virtual clock does not jump while held."""
+        return self._idle.hold()
 
     def add_idle_probe(self, probe: IdleProbe) -> Callable[[], None]:
         """Have `probe` look for outside work (e.g. poll a queue once) before each virtual jump.
@@ -337,13 +317,7 @@ class DurableRuntime:
         A probe that finds work must `hold()` the runtime before it returns: the clock then
         stays until that work is done. Returns the function that removes the probe.
         """
-        self._idle_probes.append(probe)
-
-        def remove() -> None:
-            if probe in self._idle_probes:
-                self._idle_probes.remove(probe)
-
-        return remove
+        return self._idle.add_probe(probe)
 
     async def wait_for(self, instance_id: str, timeout: float) -> dict[str, Any]:
         """Wait (real seconds) until the instance is Completed, Failed or Terminated."""
@@ -394,26 +368,12 @@ class DurableRuntime:
             self._deliver(heapq.heappop(self._timers)[2])
 
     async def _jump_virtual_clock(self) -> bool:
-        """When nothing runs, jump to the next live timer; the idle probes look first."""
-        advance = getattr(self.clock, "advance_to", None)
-        if advance is None or not self._idle() or not self._timers:
-            return False
-        if self._idle_probes:
-            await self._run_idle_probes()
-            if not self._idle():
-                return False  # the probes found work (or work arrived meanwhile): it runs first
-        self._drop_dead_timers()
-        if not self._timers:
-            return False
-        advance(self._timers[0][0])
-        return True
+        """When nothing runs, jump to the next live timer (see devhost.idle)."""
+        return await self._idle.jump(lambda: bool(self._timers), self._next_live_due)
 
-    async def _run_idle_probes(self) -> None:
-        probes = asyncio.gather(*(probe() for probe in list(self._idle_probes)))
-        try:
-            await asyncio.wait_for(probes, _PROBE_SECONDS)
-        except Exception:  # a probe's own trouble must not stop time for good
-            log.warning("an idle probe failed or did not answer; the clock jumps anyway")
+    def _next_live_due(self) -> datetime | None:
+        self._drop_dead_timers()
+        return self._timers[0][0] if self._timers else None
 
     def _drop_dead_timers(self) -> None:
         """Forget due times of finished instances: time need not pass for nobody."""
@@ -430,14 +390,14 @@ class DurableRuntime:
             and message.execution_id in (None, record.execution_id)
         )
 
-    def _idle(self) -> bool:
-        return not (
+    def _busy(self) -> bool:
+        """The runtime's own work in flight: episodes, activities, writes not yet committed."""
+        return bool(
             self._ready
             or self._running
             or self._activity_queue
             or self._activities_running
-            or self._holds
-            or self._batch
+            or self._group.pending
         )
 
     def _delay_to_next_timer(self) -> float | None:
@@ -516,7 +476,7 @@ class DurableRuntime:
             if self._claimed:
                 self._claimed = {c: p for c, p in self._claimed.items() if p != instance_id}
         self.stats.episodes += 1
-        self.stats.episode_seconds += work_seconds + preparing + self._last_flush_share
+        self.stats.episode_seconds += work_seconds + preparing + self._group.last_flush_share
         self.stats.handle_seconds += outcome.handle_seconds
 
     async def _replay(
@@ -563,7 +523,7 @@ class DurableRuntime:
         consumed: list[Message],
         outcome: EpisodeOutcome,
         now: datetime,
-    ) -> tuple[_Write, _Publish]:
+    ) -> tuple[Write, Publish]:
         """The writes of an episode's outcome, and how to publish them once committed."""
         instance_id = record.instance_id
         custom = (
@@ -795,67 +755,14 @@ class DurableRuntime:
 
             self._queue_commit(write, None, None)
 
-    # -- group commit ---------------------------------------------------------------------
-
-    async def _commit(self, write: _Write, publish: _Publish) -> None:
-        """Commit with the next group and return once durable and published in memory.
-
-        State changes made in the same loop iteration (hundreds, with 500 instances in
-        flight) share one transaction; nothing is visible or dispatched before it commits.
-        If the store refuses the write (a locked or failing state file), it is tried again
-        until written or the runtime stops: the work stays in flight meanwhile, so its
-        messages are not lost from memory and the virtual clock does not jump.
-        """
-        assert self._loop is not None
-        while True:
-            done = self._loop.create_future()
-            self._queue_commit(write, publish, done)
-            try:
-                await done
-                return
-            except _NotWrittenError:
-                if self._stopping:
-                    raise
-                await asyncio.sleep(_WRITE_RETRY_SECONDS)
+    async def _commit(self, write: Write, publish: Publish) -> None:
+        """Commit with the next group (see devhost.group_commit), durable and published."""
+        await self._group.commit(write, publish)
 
     def _queue_commit(
-        self, write: _Write, publish: _Publish | None, done: asyncio.Future[None] | None
+        self, write: Write, publish: Publish | None, done: asyncio.Future[None] | None
     ) -> None:
-        self._batch.append((write, publish, done))
-        if len(self._batch) == 1 and self._loop is not None:
-            self._loop.call_soon(self._flush)
-
-    def _flush(self) -> None:
-        """Write the whole group in one transaction, then publish it, in order.
-
-        The dispatcher is woken at the end: a pending group kept the runtime busy, so the
-        virtual clock may jump now even when nothing new was published.
-        """
-        batch, self._batch = self._batch, []
-        if not batch or self._store is None:
-            return
-        started = time.perf_counter()
-        with self._lock:
-            try:
-                with self._store.transaction() as tx:
-                    applied = [write(tx) for write, _, _ in batch]
-            except Exception as exc:
-                log.warning("devhost could not write its state (will retry): %s", exc)
-                _fail_all(batch, _NotWrittenError(str(exc)))
-                self._poke()
-                return
-            try:
-                for (_, publish, _), ok in zip(batch, applied, strict=True):
-                    if ok and publish is not None:
-                        publish()
-            except Exception as exc:  # a devhost bug: the waiters must not hang
-                _fail_all(batch, exc)
-                raise
-        self._last_flush_share = (time.perf_counter() - started) / len(batch)
-        for _, _, done in batch:
-            if done is not None and not done.done():
-                done.set_result(None)
-        self._poke()
+        self._group.queue(write, publish, done)
 
     def _assign_ids(self, messages: list[Message]) -> None:
         for message in messages:
@@ -897,12 +804,6 @@ class DurableRuntime:
             wake.set()
         else:
             loop.call_soon_threadsafe(wake.set)
-
-
-def _fail_all(batch: list[_Pending], error: Exception) -> None:
-    for _, _, done in batch:
-        if done is not None and not done.done():
-            done.set_exception(error)
 
 
 def _played(event: dict[str, Any]) -> str:
