@@ -43,9 +43,13 @@ _FAILED = frozenset({"failed"})
 _CANCELED = frozenset({"cancelled", "canceled"})
 
 
+def is_completed(status: str | None) -> bool:
+    return (status or "").strip().lower() == "completed"
+
+
 def stage_outcome(status: str | None, result: str | None) -> Outcome:
     """A stage ends only when its status is `completed`; then its result says how."""
-    if (status or "").strip().lower() != "completed":
+    if not is_completed(status):
         return Outcome.IN_PROGRESS
     word = (result or "").strip().lower()
     if word in _SUCCEEDED:

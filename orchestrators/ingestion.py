@@ -44,6 +44,7 @@ from golive.ingestion_results import (
     LiveSubmissionStatus,
     SubmissionSnapshot,
     ingestion_result_from_dict,
+    is_completed,
 )
 from golive.operation import AttentionCondition, Outcome
 from orchestrators.ending import Ending, rejection_of, retry_after
@@ -205,6 +206,15 @@ class IngestionStages:
         return Ending(events.FAILED, error=_error("configure job", job.errors, job.result))
 
     def _take_live(self, progress: IngestionProgress, live: SubmissionSnapshot) -> Ending | None:
+        if _push_abandoned(progress, live):
+            # Our push showed on the live target, and now an earlier submission does again:
+            # the job behind it (unknown to this run, see LivePushFound) ended without it.
+            self._save(replace(progress, live=live), polled=True)
+            reason = (
+                f"{progress.submission_id} stopped going live and the live target shows "
+                f"{live.id} again; the configure job behind it ended without it"
+            )
+            return Ending(events.FAILED, reason=reason)
         self._save(replace(progress, live=live), polled=True)
         if live.outcome is Outcome.SUCCEEDED:
             return Ending(events.SUCCEEDED)
@@ -249,6 +259,18 @@ def _rebuilt(data: dict[str, Any]) -> IngestionResult:
         return ingestion_result_from_dict(data)
     except (ValueError, KeyError, TypeError) as error:
         return Transient(reason=f"unreadable activity result ({error})")
+
+
+def _push_abandoned(progress: IngestionProgress, live: SubmissionSnapshot) -> bool:
+    """The live target went back from our submission in progress to a completed other one."""
+    before = progress.live
+    return (
+        before is not None
+        and before.ours
+        and not live.ours
+        and is_completed(live.status)
+        and progress.job_id is None
+    )
 
 
 def _messages(errors: tuple[IngestionError, ...]) -> str:

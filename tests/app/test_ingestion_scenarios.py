@@ -52,6 +52,7 @@ CASES = [
     Case("pi-burst503x10_product", events.FAILED),
     Case("pi-reset", events.SUCCEEDED),
     Case("pi-hang3_post", events.SUCCEEDED),
+    Case("pi-hang3_post-jobfailed", events.FAILED),
     Case("pi-10d", events.TIMED_OUT),
 ]
 # Started from the queue (the others over HTTP): one of each ending.
@@ -221,6 +222,19 @@ def test_a_configure_accepted_behind_a_timeout_is_followed_not_repeated(
     run = runs["pi-hang3_post"]
     assert len([r for r in run.requests if r.method == "POST"]) == 1
     assert _data(runs, "pi-hang3_post")["productIngestion"]["jobId"] is None
+
+
+@pytest.mark.azurite
+def test_a_push_followed_without_its_job_fails_when_the_live_target_falls_back(
+    runs: dict[str, Run],
+) -> None:
+    """The configure answer was lost, then the job failed: the live target shows the earlier
+    submission again, and the run ends Failed instead of waiting for the deadline."""
+    data = _data(runs, "pi-hang3_post-jobfailed")
+    assert data["productIngestion"]["jobId"] is None
+    assert "stopped going live" in data["reason"]
+    started = datetime.fromisoformat(data["startedAt"])
+    assert datetime.fromisoformat(data["finishedAt"]) - started < timedelta(hours=3)
 
 
 @pytest.mark.azurite
