@@ -14,6 +14,8 @@ from activities.blueprint import blueprint as activities
 from activities.ingestion import blueprint as ingestion_activities
 from golive.app_settings import current_settings
 from orchestrators.blueprint import blueprint as orchestrators
+from triggers.dashboard import blueprint as dashboard
+from triggers.golive_list import blueprint as golive_list
 from triggers.http_routes import blueprint as http_routes
 from triggers.queue_starter import blueprint as queue_starter
 
@@ -27,5 +29,13 @@ if exported_logger := os.environ.get("PYTHON_APPLICATIONINSIGHTS_LOGGER_NAME"):
     logging.getLogger(exported_logger).setLevel(logging.INFO)
 
 app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
-for blueprint in (http_routes, queue_starter, orchestrators, activities, ingestion_activities):
+for blueprint in (
+    http_routes,
+    golive_list,
+    dashboard,
+    queue_starter,
+    orchestrators,
+    activities,
+    ingestion_activities,
+):
     app.register_functions(blueprint)

@@ -197,6 +197,7 @@ def serve(port: int, *, virtual_time: bool) -> int:
         )
         say(f"  curl -s {key} {base}/api/golive/contoso/saas-offer-slow")
         say(f"  curl -s {stack.eventgrid.endpoint}   # events received")
+        say(f"Dashboard:     {base}/api/dashboard  (enter once: {keys.default_function})")
         say("Ctrl-C stops everything.")
         stopping.wait()
     return 0

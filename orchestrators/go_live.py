@@ -19,6 +19,7 @@ from typing import Any
 
 from golive import events
 from golive.apis import GoLiveApi
+from golive.attention import needs_person, recent_messages
 from golive.function_names import (
     CANCEL_ACTIVITY,
     CANCEL_EVENT,
@@ -221,6 +222,7 @@ class GoLiveRun:
             yield from self.flush_outbox()
             result = yield from self.call(PUBLISH_ACTIVITY, {"event": event})
             if result.get("kind") == "published":
+                self.state = self.state.record_published(event)
                 break
             attempts = self.state.publish_attempts + 1
             self.state = replace(self.state, publish_attempts=attempts)
@@ -316,6 +318,7 @@ class GoLiveRun:
             if not failed:
                 result = yield from self.call(PUBLISH_ACTIVITY, {"event": item["event"]})
                 if result.get("kind") == "published":
+                    self.state = self.state.record_published(item["event"])
                     continue
                 failed = True
             waiting.append(item)
@@ -355,10 +358,13 @@ class GoLiveRun:
                 "name": step.get("name"),
                 "status": step.get("status"),
                 "progressPercentage": step.get("progressPercentage"),
+                "messages": recent_messages(step.get("messages")),
             }
             for step in (snapshot.get("steps") or [])
         ][:20]
-        current = OperationSnapshot.from_dict(snapshot).current_step if snapshot else None
+        operation = OperationSnapshot.from_dict(snapshot) if snapshot else None
+        current = operation.current_step if operation else None
+        waiting = self.state.phase == POLLING
         self.context.set_custom_status(
             _within_status_limit(
                 {
@@ -381,6 +387,8 @@ class GoLiveRun:
                     "outcome": outcome,
                     "undeliveredEvents": len(self.state.outbox)
                     + (1 if self.state.phase == PUBLISHING else 0),
+                    "attention": needs_person(operation) if waiting and operation else [],
+                    "events": list(self.state.published),
                 }
             )
         )
@@ -413,18 +421,36 @@ class GoLiveRun:
         )
 
 
-# Durable Functions caps custom status at 16 KB of JSON; stay well inside it.
-CUSTOM_STATUS_BUDGET = 12_000
+# The extension refuses a custom status over 16 KB of compact JSON measured in UTF-16.
+CUSTOM_STATUS_BUDGET_BYTES = 14 * 1024
+# What the last resort keeps of a list (reasons, events) and of a text.
+_SHORT_LIST = 3
+_SHORT_TEXT = 500
 
 
 def _within_status_limit(status: dict[str, Any]) -> dict[str, Any]:
-    """Drop the step list, then clip long texts, until the status fits its budget."""
-    if len(json.dumps(status)) <= CUSTOM_STATUS_BUDGET:
-        return status
+    """Drop step messages, then the step list, then shorten lists and texts, until it fits."""
+    terse = {**status, "steps": [{**step, "messages": []} for step in status.get("steps") or []]}
     slim = {**status, "steps": [], "stepsOmitted": True}
-    if len(json.dumps(slim)) <= CUSTOM_STATUS_BUDGET:
-        return slim
-    return {key: (value[:500] if isinstance(value, str) else value) for key, value in slim.items()}
+    for candidate in (status, terse, slim):
+        if _utf16_bytes(candidate) <= CUSTOM_STATUS_BUDGET_BYTES:
+            return candidate
+    return {key: _shortened(value) for key, value in slim.items()}
+
+
+def _utf16_bytes(value: Any) -> int:
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return len(text.encode("utf-16-le", errors="surrogatepass"))
+
+
+def _shortened(value: Any) -> Any:
+    if isinstance(value, str):
+        return value[:_SHORT_TEXT]
+    if isinstance(value, list):
+        return [_shortened(item) for item in value[-_SHORT_LIST:]]
+    if isinstance(value, dict):
+        return {key: _shortened(item) for key, item in value.items()}
+    return value
 
 
 def _now(context: Any) -> datetime:

@@ -24,6 +24,8 @@ FINISHED = "finished"
 REMEMBERED_REQUEST_IDS = 50
 # Bound on remembered ActionRequired condition keys (each is a short hash).
 REMEMBERED_CONDITIONS = 200
+# Bound on the events remembered as published (id, type, time), shown to operators.
+REMEMBERED_EVENTS = 20
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class GoLiveState:
     outbox: tuple[dict[str, Any], ...] = ()
     completion: dict[str, Any] | None = None
     publish_attempts: int = 0
+    published: tuple[dict[str, Any], ...] = ()
 
     @classmethod
     def new(
@@ -82,6 +85,11 @@ class GoLiveState:
         """Remember that an ActionRequired event went out for this condition."""
         return replace(self, announced=(*self.announced, key)[-REMEMBERED_CONDITIONS:])
 
+    def record_published(self, event: dict[str, Any]) -> GoLiveState:
+        """Remember that Event Grid accepted this event, for the operators' detail view."""
+        entry = {"id": event.get("id"), "type": event.get("type"), "time": event.get("time")}
+        return replace(self, published=(*self.published, entry)[-REMEMBERED_EVENTS:])
+
     def known_request_ids(self) -> list[str]:
         """Every request id this offer has served, newest last."""
         ids = list(self.prior_request_ids)
@@ -110,6 +118,7 @@ class GoLiveState:
             "outbox": list(self.outbox),
             "completion": self.completion,
             "publishAttempts": self.publish_attempts,
+            "published": list(self.published),
         }
 
     @classmethod
@@ -134,4 +143,5 @@ class GoLiveState:
             outbox=tuple(data.get("outbox") or ()),
             completion=data.get("completion"),
             publish_attempts=int(data.get("publishAttempts", 0)),
+            published=tuple(data.get("published") or ()),
         )
