@@ -11,8 +11,7 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from activities.blueprint import blueprint as activities
-from activities.ingestion import blueprint as ingestion_activities
-from golive.app_settings import current_settings
+from golive.settings import current_settings
 from orchestrators.blueprint import blueprint as orchestrators
 from triggers.dashboard import blueprint as dashboard
 from triggers.golive_list import blueprint as golive_list
@@ -29,13 +28,5 @@ if exported_logger := os.environ.get("PYTHON_APPLICATIONINSIGHTS_LOGGER_NAME"):
     logging.getLogger(exported_logger).setLevel(logging.INFO)
 
 app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
-for blueprint in (
-    http_routes,
-    golive_list,
-    dashboard,
-    queue_starter,
-    orchestrators,
-    activities,
-    ingestion_activities,
-):
+for blueprint in (http_routes, golive_list, dashboard, queue_starter, orchestrators, activities):
     app.register_functions(blueprint)

@@ -8,20 +8,20 @@ from __future__ import annotations
 
 from functools import cache
 
-from golive.app_settings import current_settings
 from golive.cpp_client import CppClient
+from golive.event_grid import EventGridSender
 from golive.identity import build_credential
 from golive.ingestion_client import IngestionClient
-from golive.publisher import EventPublisher
+from golive.settings import current_settings
 
 
 @cache
 def cpp_client() -> CppClient:
     config = current_settings()
     return CppClient(
-        base_url=config.cpp_base_url,
+        base_url=config.cpp_api_base_url,
         credential=build_credential(config.managed_identity_client_id),
-        scope=config.cpp_scope,
+        scope=config.cpp_token_scope,
         timeout=config.cpp_request_timeout_seconds,
     )
 
@@ -30,17 +30,16 @@ def cpp_client() -> CppClient:
 def ingestion_client() -> IngestionClient:
     config = current_settings()
     return IngestionClient(
-        config.ingestion_base_url,
+        config.product_ingestion_base_url,
         build_credential(config.managed_identity_client_id),
-        config.ingestion_scope,
+        config.product_ingestion_token_scope,
         config.cpp_request_timeout_seconds,
     )
 
 
 @cache
-def event_publisher() -> EventPublisher:
+def event_grid_sender() -> EventGridSender:
     config = current_settings()
-    credential = (
-        None if config.eventgrid_key else build_credential(config.managed_identity_client_id)
-    )
-    return EventPublisher(config.eventgrid_endpoint, config.eventgrid_key, credential)
+    key = config.eventgrid_topic_key
+    credential = None if key else build_credential(config.managed_identity_client_id)
+    return EventGridSender(config.eventgrid_topic_endpoint, key, credential)

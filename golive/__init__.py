@@ -1,1 +1,1 @@
-"""The go-live domain core: plain Python, free of Azure Functions (see ARCHITECTURE.md)."""
+"""The go-live domain core: plain Python, free of Azure Functions (docs/architecture.md)."""

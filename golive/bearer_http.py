@@ -21,15 +21,15 @@ from azure.core.credentials import TokenCredential
 from azure.core.exceptions import AzureError
 from requests.structures import CaseInsensitiveDict
 
-from golive.cpp_results import Rejected, Transient
+from golive.activity_results import Rejected, Transient
+from golive.errors import UnsafeLocationError
 from golive.http_headers import retry_after_seconds
-from golive.netloc import Origin, origin_of
+from golive.origin import Origin, origin_of
 
 __all__ = [
     "MAX_BODY_BYTES",
     "Answer",
     "BearerSession",
-    "UnsafeLocationError",
     "checked_origin",
     "classify_failure",
     "clip",
@@ -40,10 +40,6 @@ USER_AGENT = "marketplace-golive-orchestrator/0.1"
 _MAX_ECHO = 500
 
 _log = logging.getLogger(__name__)
-
-
-class UnsafeLocationError(ValueError):
-    """A URL that must not receive the bearer token."""
 
 
 class Answer:

@@ -16,15 +16,7 @@ from urllib.parse import parse_qsl, quote, urljoin, urlsplit, urlunsplit
 import requests
 from azure.core.credentials import TokenCredential
 
-from golive.bearer_http import (
-    Answer,
-    BearerSession,
-    UnsafeLocationError,
-    checked_origin,
-    classify_failure,
-    clip,
-)
-from golive.cpp_results import (
+from golive.activity_results import (
     Accepted,
     CancelAccepted,
     CancelResult,
@@ -34,37 +26,15 @@ from golive.cpp_results import (
     StartResult,
     Transient,
     UnsafeLocation,
-    cancel_result_from_dict,
-    poll_result_from_dict,
-    result_from_dict,
-    start_result_from_dict,
 )
+from golive.bearer_http import Answer, BearerSession, checked_origin, classify_failure, clip
+from golive.errors import UnsafeLocationError
 from golive.go_live_request import GoLiveRequest
-from golive.http_headers import parse_retry_after, retry_after_seconds
-from golive.netloc import Origin, origin_of
+from golive.http_headers import retry_after_seconds
 from golive.operation import OperationFormatError, Outcome, classify_status, parse_operation
-from golive.settings import Settings
+from golive.origin import Origin, origin_of
 
-__all__ = [
-    "API_VERSION",
-    "Accepted",
-    "CancelAccepted",
-    "CancelResult",
-    "CppClient",
-    "OperationStatus",
-    "PollResult",
-    "Rejected",
-    "StartResult",
-    "Transient",
-    "UnsafeLocation",
-    "UnsafeLocationError",
-    "cancel_result_from_dict",
-    "parse_retry_after",
-    "poll_result_from_dict",
-    "resolve_operation_url",
-    "result_from_dict",
-    "start_result_from_dict",
-]
+__all__ = ["API_VERSION", "CppClient", "UnsafeLocationError", "resolve_operation_url"]
 
 API_VERSION = "2017-10-31"
 
@@ -138,16 +108,6 @@ class CppClient:
         self._http = BearerSession("CPP", base_url, credential, scope, timeout, session)
         self._base_url = base_url.rstrip("/")
 
-    @classmethod
-    def from_settings(cls, settings: Settings, credential: TokenCredential) -> CppClient:
-        """The client the app's settings describe (base URL, scope, timeout)."""
-        return cls(
-            settings.cpp_base_url,
-            credential,
-            settings.cpp_scope,
-            settings.cpp_request_timeout_seconds,
-        )
-
     def close(self) -> None:
         self._http.close()
 
@@ -159,13 +119,13 @@ class CppClient:
 
     # -- public calls ---------------------------------------------------------------
 
-    def start_go_live(self, publisher_id: str, offer_id: str) -> StartResult:
+    def go_live(self, request: GoLiveRequest) -> StartResult:
         """POST .../golive; Accepted carries the absolute, origin-checked operation URL."""
-        answer = self._call("POST", self._offer_url(publisher_id, offer_id, "golive"))
+        answer = self._call("POST", self._offer_url(request, "golive"))
         if not isinstance(answer, Answer):
             return answer
         if answer.status == 409:
-            return self._running_go_live(publisher_id, offer_id, answer)
+            return self._running_go_live(request, answer)
         if not answer.ok:
             return _classify_failure(answer)
         location = _operation_header(answer)
@@ -207,9 +167,9 @@ class CppClient:
         retry_after = retry_after_seconds(answer.headers)
         return OperationStatus(snapshot=snapshot, retry_after_seconds=retry_after)
 
-    def cancel_go_live(self, publisher_id: str, offer_id: str) -> CancelResult:
+    def cancel_go_live(self, request: GoLiveRequest) -> CancelResult:
         """POST .../cancel; 200 and 202 both count as accepted (CPP gives no stronger proof)."""
-        answer = self._call("POST", self._offer_url(publisher_id, offer_id, "cancel"))
+        answer = self._call("POST", self._offer_url(request, "cancel"))
         if not isinstance(answer, Answer):
             return answer
         if not answer.ok:
@@ -223,13 +183,13 @@ class CppClient:
                 _log.warning("CPP cancel answered with an unsafe operation location: %s", error)
         return CancelAccepted(http_status=answer.status, operation_url=operation_url)
 
-    def _running_go_live(self, publisher_id: str, offer_id: str, conflict: Answer) -> StartResult:
+    def _running_go_live(self, request: GoLiveRequest, conflict: Answer) -> StartResult:
         """A 409: a go-live already runs, most often ours, accepted behind a timeout.
 
         Activities run at least once, so a repeated POST must not end the run Rejected:
         list the offer's operations and follow the one in progress instead.
         """
-        listing = self._call("GET", self._offer_url(publisher_id, offer_id, "operations"))
+        listing = self._call("GET", self._offer_url(request, "operations"))
         if not isinstance(listing, Answer):
             return listing
         if not listing.ok:
@@ -245,15 +205,15 @@ class CppClient:
                 continue
             if _is_go_live(item) and classify_status(item.get("status")) is Outcome.IN_PROGRESS:
                 path = f"operations/{quote(item['id'], safe='')}"
-                return Accepted(operation_url=self._offer_url(publisher_id, offer_id, path))
+                return Accepted(operation_url=self._offer_url(request, path))
         return _classify_failure(conflict)
 
     # -- plumbing ---------------------------------------------------------------------
 
-    def _offer_url(self, publisher_id: str, offer_id: str, action: str) -> str:
-        GoLiveRequest(publisher_id, offer_id)  # raises InvalidRequestError for unsafe ids
-        publisher = quote(publisher_id, safe="")
-        offer = quote(offer_id, safe="")
+    def _offer_url(self, request: GoLiveRequest, action: str) -> str:
+        # The ids were checked where the request arrived; quoting keeps each in one segment.
+        publisher = quote(request.publisher_id, safe="")
+        offer = quote(request.offer_id, safe="")
         return (
             f"{self._base_url}/api/publishers/{publisher}/offers/{offer}/{action}"
             f"?api-version={API_VERSION}"

@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
 
+from golive.activity_results import Rejected
+from golive.errors import EventValidationError
+from golive.json_fields import json_fields
 from golive.operation import AttentionCondition, OperationSnapshot, Outcome
 
 __all__ = [
@@ -66,10 +69,6 @@ MAX_EVENT_BYTES = 900_000
 _MAX_ERROR_MESSAGES = 10
 
 
-class EventValidationError(ValueError):
-    """An event does not match the CloudEvents envelope or its type's data schema."""
-
-
 def event_id(instance_id: str, run_id: str, event_type: str, discriminator: str = "") -> str:
     """A uuid5 of what identifies the event: a re-run activity gets the same id."""
     # A JSON array keeps the parts apart whatever characters they contain.
@@ -107,51 +106,8 @@ class RunSummary:
     api: str = "cpp"
     product_ingestion: dict[str, Any] | None = None
 
-    def with_snapshot(self, snapshot: OperationSnapshot) -> RunSummary:
-        """The summary after a poll: CPP status and steps from `snapshot`."""
-        steps = snapshot.to_dict()["steps"]
-        return replace(self, cpp_status=snapshot.status, steps=steps)
-
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "publisherId": self.publisher_id,
-            "offerId": self.offer_id,
-            "requestId": self.request_id,
-            "correlationId": self.correlation_id,
-            "instanceId": self.instance_id,
-            "runId": self.run_id,
-            "operationLocation": self.operation_location,
-            "cppStatus": self.cpp_status,
-            "steps": list(self.steps),
-            "error": self.error,
-            "startedAt": self.started_at,
-            "finishedAt": self.finished_at,
-            "polls": self.polls,
-            "deadline": self.deadline,
-            "api": self.api,
-            "productIngestion": self.product_ingestion,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> RunSummary:
-        return cls(
-            publisher_id=str(data["publisherId"]),
-            offer_id=str(data["offerId"]),
-            request_id=data.get("requestId"),
-            correlation_id=data.get("correlationId"),
-            instance_id=str(data["instanceId"]),
-            run_id=str(data["runId"]),
-            operation_location=data.get("operationLocation"),
-            cpp_status=data.get("cppStatus"),
-            steps=list(data.get("steps") or []),
-            error=data.get("error"),
-            started_at=str(data["startedAt"]),
-            finished_at=data.get("finishedAt"),
-            polls=int(data.get("polls", 0)),
-            deadline=data.get("deadline"),
-            api=str(data.get("api") or "cpp"),
-            product_ingestion=data.get("productIngestion"),
-        )
+        return json_fields(self)
 
 
 def error_details(snapshot: OperationSnapshot) -> dict[str, Any] | None:
@@ -189,12 +145,12 @@ def build_completion_event(
     *,
     source: str,
     time: datetime,
-    rejection: dict[str, Any] | None = None,
+    rejection: Rejected | None = None,
     reason: str | None = None,
 ) -> dict[str, Any]:
     """The one completion event of a run, as a CloudEvents 1.0 JSON dict.
 
-    `rejection` (httpStatus, code, message, hint) is required for Rejected; `reason`
+    `rejection` (CPP's refusal) is required for Rejected; `reason`
     says in words why the run ended (e.g. deadline passed, unsafe location).
     """
     if event_type not in COMPLETION_TYPES:
@@ -211,10 +167,10 @@ def build_completion_event(
     data["reason"] = reason
     if rejection is not None:
         data["rejection"] = {
-            "httpStatus": rejection.get("httpStatus"),
-            "code": rejection.get("code"),
-            "message": rejection.get("message"),
-            "hint": rejection.get("hint"),
+            "httpStatus": rejection.http_status,
+            "code": rejection.code,
+            "message": rejection.message,
+            "hint": rejection.hint,
         }
     return _envelope(event_type, summary, data, source=source, time=time, discriminator="")
 

@@ -1,11 +1,14 @@
 """Names that tie the starters, the orchestrator and the activities together.
 
-Durable Functions addresses orchestrators, activities and external events by
-name; keeping them in one place makes a rename a one-line change.
+Durable Functions addresses orchestrators, activities and external events by name;
+keeping them in one place makes a rename a one-line change, though not a free one: running
+orchestrations have these names in their histories (docs/deploy.md, upgrading). Each
+registered function's Python name equals its name here, so the host, the logs and the
+history say one name.
 """
 
 ORCHESTRATOR = "go_live_orchestrator"
-START_ACTIVITY = "start_go_live"
+GO_LIVE_ACTIVITY = "start_go_live"
 POLL_ACTIVITY = "poll_operation"
 CANCEL_ACTIVITY = "cancel_operation"
 PUBLISH_ACTIVITY = "publish_event"

@@ -1,9 +1,13 @@
-"""A request to take one offer live, as it arrives by queue or HTTP, validated strictly.
+"""A request to take one offer live, validated once, where it arrives by queue or HTTP.
 
 Publisher and offer ids end up inside CPP URL paths and the Durable instance id, so they
 are restricted to letters, digits, `-` and `_`: nothing that could add a path segment,
 escape, or query. Queue messages are strict JSON objects with known fields only: a typo
 such as `requestID` would otherwise silently disable duplicate detection.
+
+`parse_queue_message` and `parse_http_request` are the only ways in from outside; past
+them a `GoLiveRequest` travels as a typed value (`to_json`/`from_json` across the Durable
+boundaries) and is not checked again.
 """
 
 from __future__ import annotations
@@ -15,11 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from golive.apis import GoLiveApi
+from golive.errors import InvalidRequestError
+from golive.json_fields import from_json_fields, json_fields
 
 __all__ = [
     "GoLiveRequest",
     "InvalidRequestError",
-    "instance_id_for",
     "parse_http_request",
     "parse_queue_message",
 ]
@@ -39,56 +44,40 @@ INSTANCE_ID_PREFIX = "golive"
 INSTANCE_ID_SEPARATOR = ":"
 
 
-class InvalidRequestError(ValueError):
-    """The request cannot be accepted; `reason` says why in words a sender can act on."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
 @dataclass(frozen=True)
 class GoLiveRequest:
-    """Take `offer_id` of `publisher_id` live; the optional ids travel into the events."""
+    """Take `offer_id` of `publisher_id` live; the optional ids travel into the events.
+
+    Built from outside input only by the `parse_*` functions, which check every id.
+    """
 
     publisher_id: str
     offer_id: str
     request_id: str | None = None
     correlation_id: str | None = None
-    # None until the starter applies the GOLIVE_DEFAULT_API setting.
+    # Which API takes the offer live; None until the starter applies GOLIVE_DEFAULT_API.
     api: GoLiveApi | None = None
-
-    def __post_init__(self) -> None:
-        _check_offer_id("publisherId", self.publisher_id)
-        _check_offer_id("offerId", self.offer_id)
-        _check_token("requestId", self.request_id)
-        _check_token("correlationId", self.correlation_id)
 
     @property
     def instance_id(self) -> str:
-        return instance_id_for(self.publisher_id, self.offer_id)
+        """The Durable instance id of the offer's go-live: `golive:{publisher}:{offer}`.
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "publisherId": self.publisher_id,
-            "offerId": self.offer_id,
-            "requestId": self.request_id,
-            "correlationId": self.correlation_id,
-            "api": self.api.value if self.api else None,
-        }
+        Lowercased, because CPP treats ids case-insensitively and two spellings of one
+        offer must not run two go-lives. Valid as an instance id (no `/ \\ # ?`, no
+        leading `@`, at most 108 characters) and safe in a URL path segment (`:` is a
+        legal path char, and can appear in no id, so the instance id splits back).
+        """
+        sep = INSTANCE_ID_SEPARATOR
+        publisher, offer = self.publisher_id.lower(), self.offer_id.lower()
+        return f"{INSTANCE_ID_PREFIX}{sep}{publisher}{sep}{offer}"
+
+    def to_json(self) -> dict[str, Any]:
+        return json_fields(self)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> GoLiveRequest:
-        """Rebuild from `to_dict()` output (or any mapping with those keys); re-validated."""
-        if not isinstance(data, Mapping):
-            raise InvalidRequestError("the request must be a JSON object")
-        return cls(
-            publisher_id=_required(data, "publisherId"),
-            offer_id=_required(data, "offerId"),
-            request_id=_optional(data, "requestId"),
-            correlation_id=_optional(data, "correlationId"),
-            api=_api(data.get("api")),
-        )
+    def from_json(cls, data: Mapping[str, Any]) -> GoLiveRequest:
+        """Rebuild what `to_json()` wrote (it was checked when it first arrived)."""
+        return from_json_fields(cls, data, {"api": GoLiveApi})
 
 
 def parse_queue_message(text: str) -> GoLiveRequest:
@@ -101,7 +90,7 @@ def parse_queue_message(text: str) -> GoLiveRequest:
         raise InvalidRequestError(f"the message is longer than {MAX_MESSAGE_CHARS} characters")
     data = _load_object(text, what="the message")
     _reject_unknown(data, _QUEUE_FIELDS, what="the message")
-    return GoLiveRequest.from_dict(data)
+    return _checked(data)
 
 
 def parse_http_request(publisher_id: str, offer_id: str, body: bytes) -> GoLiveRequest:
@@ -120,20 +109,32 @@ def parse_http_request(publisher_id: str, offer_id: str, body: bytes) -> GoLiveR
             raise InvalidRequestError("the body is not UTF-8 text") from None
         data = _load_object(text, what="the body")
         _reject_unknown(data, _HTTP_BODY_FIELDS, what="the body")
-    return GoLiveRequest.from_dict({**data, "publisherId": publisher_id, "offerId": offer_id})
+    return _checked({**data, "publisherId": publisher_id, "offerId": offer_id})
 
 
-def instance_id_for(publisher_id: str, offer_id: str) -> str:
-    """The Durable instance id of the go-live of one offer: `golive:{publisher}:{offer}`.
+def _checked(data: Mapping[str, Any]) -> GoLiveRequest:
+    """The request `data` describes, every id checked: the one validation there is."""
+    request = GoLiveRequest(
+        publisher_id=_required(data, "publisherId"),
+        offer_id=_required(data, "offerId"),
+        request_id=_optional(data, "requestId"),
+        correlation_id=_optional(data, "correlationId"),
+        api=_api(data.get("api")),
+    )
+    _check_offer_id("publisherId", request.publisher_id)
+    _check_offer_id("offerId", request.offer_id)
+    _check_token("requestId", request.request_id)
+    _check_token("correlationId", request.correlation_id)
+    return request
 
-    Lowercased, because CPP treats ids case-insensitively and two spellings of one offer
-    must not run two go-lives. Valid as an instance id (no `/ \\ # ?`, no leading `@`,
-    at most 108 characters) and safe in a URL path segment (`:` is a legal path char).
-    """
-    _check_offer_id("publisherId", publisher_id)
-    _check_offer_id("offerId", offer_id)
-    sep = INSTANCE_ID_SEPARATOR
-    return f"{INSTANCE_ID_PREFIX}{sep}{publisher_id.lower()}{sep}{offer_id.lower()}"
+
+def _api(value: object) -> GoLiveApi | None:
+    if value is None:
+        return None
+    try:
+        return GoLiveApi.parse(value)
+    except ValueError as error:
+        raise InvalidRequestError(str(error)) from None
 
 
 def _load_object(text: str, *, what: str) -> dict[str, Any]:
@@ -188,15 +189,6 @@ def _optional(data: Mapping[str, Any], name: str) -> str | None:
     if not isinstance(value, str):
         raise InvalidRequestError(f"{name} must be a string")
     return value
-
-
-def _api(value: object) -> GoLiveApi | None:
-    if value is None:
-        return None
-    try:
-        return GoLiveApi.parse(value)
-    except ValueError as error:
-        raise InvalidRequestError(str(error)) from None
 
 
 def _check_offer_id(name: str, value: object) -> None:

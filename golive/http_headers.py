@@ -1,4 +1,4 @@
-"""HTTP header values shared by the CPP client and the event publisher."""
+"""HTTP header values read by the CPP client and the Event Grid sender."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ A go-live here is two stages (docs/product-ingestion.md, with its sources):
 resolve the product by its external id (the CPP offer id), find the preview submission
 and check it can go live, `POST configure` with target `live`, follow the configure job,
 then follow the live submission until it completes. Every call is classified into a
-result from `golive.ingestion_results`, so the orchestrator decides without the network.
+result of golive/activity_results.py, so the orchestrator decides without the network.
 
 Safety rule, as for CPP: the bearer token (audience Microsoft Graph) goes only to the
 configured base URL's origin (https, or http on a loopback host). The API's answers carry
@@ -21,22 +21,27 @@ from typing import Any
 import requests
 from azure.core.credentials import TokenCredential
 
-from golive.bearer_http import Answer, BearerSession, classify_failure, clip
-from golive.cpp_results import Rejected, Transient
-from golive.http_headers import retry_after_seconds
-from golive.ingestion_results import (
+from golive.activity_results import (
     ConfigureAccepted,
     IngestionStartResult,
     JobCancelAccepted,
     JobCancelRefused,
     JobCancelResult,
     JobPollResult,
-    JobSnapshot,
     JobStatus,
     LivePollResult,
     LivePushFound,
     LiveSubmissionStatus,
+    Rejected,
+    Transient,
+)
+from golive.bearer_http import Answer, BearerSession, classify_failure, clip
+from golive.go_live_request import GoLiveRequest
+from golive.http_headers import retry_after_seconds
+from golive.ingestion_states import (
+    JobSnapshot,
     SubmissionSnapshot,
+    is_completed,
     parse_errors,
     stage_outcome,
 )
@@ -54,7 +59,6 @@ DEFAULT_SCOPE = "https://graph.microsoft.com/.default"
 API_VERSION = "2022-07-01"
 CONFIGURE_SCHEMA = "https://schema.mp.microsoft.com/schema/configure/2022-07-01"
 SUBMISSION_SCHEMA = "https://schema.mp.microsoft.com/schema/submission/2022-03-01-preview2"
-# Durable ids as the API shows them: a GUID, and submissions numbered within a product.
 _GUID = re.compile(r"[0-9A-Fa-f]{8}-(?:[0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}")
 _SUBMISSION = re.compile(rf"submission/(?P<product>{_GUID.pattern})/(?P<number>\d{{1,18}})")
 _JOB_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
@@ -103,12 +107,13 @@ class IngestionClient:
 
     # -- the go-live ------------------------------------------------------------------------
 
-    def start_go_live(self, offer_id: str) -> IngestionStartResult:
+    def go_live(self, request: GoLiveRequest) -> IngestionStartResult:
         """Resolve the product, check its preview, and `POST configure` it to live.
 
         Safe to repeat: when the preview is already on its way live (a try whose answer was
         lost), the answer is `LivePushFound` instead of a second configure.
         """
+        offer_id = request.offer_id
         product = self._product_guid(offer_id)
         if not isinstance(product, str):
             return product
@@ -323,7 +328,7 @@ def _not_ready(
         )
     for entry in entries:
         status = _str(entry.get("status"))
-        if status is not None and status.strip().lower() != "completed":
+        if status is not None and not is_completed(status):
             return _refused(
                 "SubmissionInProgress",
                 f"Submission {entry.get('id')} of {offer_id!r} is in progress ({status}).",
@@ -349,8 +354,8 @@ def _job_snapshot(answer: Answer, expected_id: str | None) -> JobSnapshot | None
         return None
     return JobSnapshot(
         job_id=job_id,
-        status=_str(data.get("jobStatus")),
-        result=_str(data.get("jobResult")),
+        job_status=_str(data.get("jobStatus")),
+        job_result=_str(data.get("jobResult")),
         errors=parse_errors(data.get("errors")),
     )
 

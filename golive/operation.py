@@ -1,6 +1,6 @@
 """The CPP operation as this app understands it: status words, steps, attention conditions.
 
-CPP documents neither which status words are terminal nor a fixed casing (FACTS.md §1),
+CPP documents neither which status words are terminal nor a fixed casing (docs/cpp-api.md),
 so every word is compared case-insensitively and unknown words mean "still running".
 Snapshots are bounded in size because they travel through activity results, the
 orchestration state and the completion event.
@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from html.parser import HTMLParser
 from typing import Any
+
+from golive.errors import OperationFormatError
+from golive.json_fields import json_fields
 
 __all__ = [
     "AttentionCondition",
@@ -45,10 +48,6 @@ class Outcome(StrEnum):
     CANCELED = "canceled"
     IN_PROGRESS = "inProgress"
 
-    @property
-    def is_terminal(self) -> bool:
-        return self is not Outcome.IN_PROGRESS
-
 
 def _norm(word: str | None) -> str:
     return (word or "").strip().lower()
@@ -66,10 +65,6 @@ def classify_status(word: str | None) -> Outcome:
     return Outcome.IN_PROGRESS
 
 
-class OperationFormatError(ValueError):
-    """The operation body is not the JSON object (or one-element array) CPP documents."""
-
-
 @dataclass(frozen=True)
 class StepMessage:
     level: str
@@ -77,7 +72,7 @@ class StepMessage:
     timestamp: str | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"level": self.level, "text": self.text, "timestamp": self.timestamp}
+        return json_fields(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> StepMessage:
@@ -110,27 +105,11 @@ class Step:
         return _norm(self.status) in _NEEDS_PERSON
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "description": self.description,
-            "status": self.status,
-            "progressPercentage": self.progress_percentage,
-            "messages": [message.to_dict() for message in self.messages],
-        }
+        return json_fields(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Step:
-        return cls(
-            id=_text(data.get("id"), MAX_FIELD_CHARS),
-            name=_text(data.get("name"), MAX_FIELD_CHARS),
-            description=_text(data.get("description"), MAX_TEXT_CHARS),
-            status=_text(data.get("status"), MAX_FIELD_CHARS),
-            progress_percentage=_number(data.get("progressPercentage")),
-            messages=_bounded_messages(
-                StepMessage.from_dict(m) for m in _dicts(data.get("messages"))
-            ),
-        )
+        return _step(data, name_key="name", message=StepMessage.from_dict)
 
 
 @dataclass(frozen=True)
@@ -144,13 +123,7 @@ class AttentionCondition:
     message: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "step": self.step,
-            "status": self.status,
-            "level": self.level,
-            "message": self.message,
-        }
+        return json_fields(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AttentionCondition:
@@ -226,17 +199,7 @@ class OperationSnapshot:
         return _unique(conditions)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "status": self.status,
-            "outcome": str(self.outcome),
-            "submissionType": self.submission_type,
-            "created": self.created,
-            "lastAction": self.last_action,
-            "steps": [step.to_dict() for step in self.steps],
-            "error": self.error,
-            "messages": [message.to_dict() for message in self.messages],
-        }
+        return json_fields(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> OperationSnapshot:
@@ -287,13 +250,23 @@ def parse_operation(payload: object) -> OperationSnapshot:
 
 
 def _parse_step(raw: Mapping[str, Any]) -> Step:
+    return _step(raw, name_key="stepName", message=_parse_message)
+
+
+def _step(
+    raw: Mapping[str, Any],
+    *,
+    name_key: str,
+    message: Callable[[Mapping[str, Any]], StepMessage],
+) -> Step:
+    """A step from CPP's JSON (`stepName`) or from a snapshot's (`name`), bounded."""
     return Step(
         id=_text(raw.get("id"), MAX_FIELD_CHARS),
-        name=_text(raw.get("stepName"), MAX_FIELD_CHARS),
+        name=_text(raw.get(name_key), MAX_FIELD_CHARS),
         description=_text(raw.get("description"), MAX_TEXT_CHARS),
         status=_text(raw.get("status"), MAX_FIELD_CHARS),
         progress_percentage=_number(raw.get("progressPercentage")),
-        messages=_bounded_messages(_parse_message(m) for m in _dicts(raw.get("messages"))),
+        messages=_bounded_messages(message(m) for m in _dicts(raw.get("messages"))),
     )
 
 

@@ -85,8 +85,14 @@ param pollsPerExecution string = '20'
 @description('Overall deadline of a go-live in days; then TimedOut.')
 param goLiveDeadlineDays string = '21'
 
-@description('Attempts for a go-live POST that fails transiently, and consecutive refused polls tolerated; at most 20.')
+@description('Attempts of a go-live POST answered transiently (429, 5xx, timeouts); at most 20.')
 param startMaxAttempts string = '8'
+
+@description('Polls refused in a row (401/403/404) before the run ends Failed; at most 20.')
+param pollMaxRefusals string = '8'
+
+@description('Attempts of a CPP cancel answered transiently; at most 20.')
+param cancelMaxAttempts string = '8'
 
 @description('First backoff after a transient error, in seconds.')
 param transientRetryInitialSeconds string = '30'
@@ -213,6 +219,8 @@ module functionApp 'app/function-app.bicep' = {
       POLLS_PER_EXECUTION: pollsPerExecution
       GOLIVE_DEADLINE_DAYS: goLiveDeadlineDays
       START_MAX_ATTEMPTS: startMaxAttempts
+      POLL_MAX_REFUSALS: pollMaxRefusals
+      CANCEL_MAX_ATTEMPTS: cancelMaxAttempts
       TRANSIENT_RETRY_INITIAL_SECONDS: transientRetryInitialSeconds
       TRANSIENT_RETRY_MAX_SECONDS: transientRetryMaxSeconds
       EVENTGRID_TOPIC_ENDPOINT: eventGrid.outputs.endpoint

@@ -6,6 +6,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from golive.activity_results import Rejected
+
+__all__ = ["Ending", "seconds"]
+
 
 @dataclass(frozen=True)
 class Ending:
@@ -13,21 +17,10 @@ class Ending:
 
     event_type: str
     reason: str | None = None
-    rejection: dict[str, Any] | None = None
+    rejection: Rejected | None = None
     error: dict[str, Any] | None = None
 
 
-def retry_after(result: dict[str, Any]) -> timedelta | None:
-    """The wait an activity result passes on from the API (`Retry-After`), if any."""
-    seconds = result.get("retryAfterSeconds")
-    return timedelta(seconds=float(seconds)) if seconds is not None else None
-
-
-def rejection_of(result: dict[str, Any]) -> dict[str, Any]:
-    """The `rejection` of a Rejected event, from a rejected result's dict."""
-    return {
-        "httpStatus": result.get("httpStatus"),
-        "code": result.get("code"),
-        "message": result.get("message"),
-        "hint": result.get("hint"),
-    }
+def seconds(value: float | None) -> timedelta | None:
+    """A server's `Retry-After`, as the policies take it."""
+    return timedelta(seconds=value) if value is not None else None

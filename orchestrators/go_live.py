@@ -1,51 +1,64 @@
 """The go-live orchestration: ask to go live, follow the operation, announce the end.
 
 Read `GoLiveRun.execute` top to bottom for the business process. The code is
-deterministic (FACTS.md §2): time comes from `context.current_utc_datetime`,
-ids from `context.new_uuid()`, everything else from the input and from activity
-results. Activities classify the API's answers; this module owns every retry, with
-durable timers, so no `call_activity_with_retry` (azure-functions-durable-python#603).
-The request's `api` picks CPP (here) or Product Ingestion (orchestrators/ingestion.py);
-waiting, cancelling, deadlines and events are the same for both.
+deterministic: time comes from `context.current_utc_datetime`, ids from
+`context.new_uuid()`, everything else from the input and from activity results
+(docs/architecture.md). Activities classify CPP's answers into the classes of
+golive/activity_results.py, and this module decides by matching on them. It owns every
+retry, with durable timers, so no `call_activity_with_retry`
+(azure-functions-durable-python#603). The request's `api` picks CPP (here) or Product
+Ingestion (orchestrators/ingestion.py); waiting, cancelling, the deadline and the events
+are the same for both.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from golive import events
+from golive.activity_inputs import OfferCall, PollCall, PublishCall
+from golive.activity_results import (
+    Accepted,
+    CancelAccepted,
+    CancelResult,
+    OperationStatus,
+    Published,
+    PublishResult,
+    Rejected,
+    Transient,
+    UnsafeLocation,
+    cancel_result,
+    poll_result,
+    publish_result,
+    start_result,
+)
 from golive.apis import GoLiveApi
-from golive.attention import needs_person, recent_messages
+from golive.attention import needs_person
+from golive.cancel_request import CancelRequest
+from golive.errors import ActivityResultError, EventNotDeliveredError
 from golive.function_names import (
     CANCEL_ACTIVITY,
     CANCEL_EVENT,
+    GO_LIVE_ACTIVITY,
     POLL_ACTIVITY,
     PUBLISH_ACTIVITY,
-    START_ACTIVITY,
 )
 from golive.operation import AttentionCondition, OperationSnapshot, Outcome
-from orchestrators.ending import Ending, rejection_of, retry_after
+from golive.run_status import Phase, RunOutput, RunStatus, StepView
+from orchestrators.ending import Ending, seconds
 from orchestrators.ingestion import IngestionStages
-from orchestrators.state import FINISHED, POLLING, PUBLISHING, STARTING, GoLiveState
+from orchestrators.state import Completion, GoLiveState, PendingEvent
 
 Steps = Generator[Any, Any, Any]
-
-
-class EventNotDeliveredError(RuntimeError):
-    """The completion event could not be published within the give-up window.
-
-    Raised so the instance ends Failed, where monitoring sees it; the event itself
-    is in the message, so nothing is lost.
-    """
+R = TypeVar("R")
 
 
 def orchestrate(context: Any) -> Steps:
     """Entry point registered as the orchestrator function."""
-    state = GoLiveState.from_dict(context.get_input())
+    state = GoLiveState.from_json(context.get_input())
     if state.run_id is None:
         state = state.begun(str(context.new_uuid()), _now(context))
     return (yield from GoLiveRun(context, state).execute())
@@ -61,6 +74,8 @@ class GoLiveRun:
         self.poll_policy = config.poll_policy()
         self.start_policy = config.start_retry_policy()
         self.poll_retry_policy = config.poll_retry_policy()
+        self.refusal_policy = config.poll_refusal_policy()
+        self.cancel_policy = config.cancel_retry_policy()
         self.publish_policy = config.publish_retry_policy()
         self.deadline = _parse_time(state.deadline)
         self.iterations = 0
@@ -74,36 +89,36 @@ class GoLiveRun:
     # The process --------------------------------------------------------------------------
 
     def execute(self) -> Steps:
-        if self.state.phase == PUBLISHING:
+        if self.state.phase is Phase.PUBLISHING:
             return (yield from self.deliver_completion())
-        if self.state.phase == STARTING:
+        if self.state.phase is Phase.STARTING:
             if self.api is GoLiveApi.PRODUCT_INGESTION:
                 ending = yield from self.ingestion.start()
             else:
-                ending = yield from self.start_go_live()
+                ending = yield from self.request_go_live()
             if ending is not None:
                 return (yield from self.finish(ending))
         return (yield from self.follow_operation())
 
-    def start_go_live(self) -> Steps:
+    def request_go_live(self) -> Steps:
         """POST go-live until CPP accepts or refuses it; None once accepted."""
         while True:
             self.show(next_poll_at=None)
-            result = yield from self.call(START_ACTIVITY, {"request": self.state.request.to_dict()})
-            kind = result.get("kind")
-            if kind == "accepted":
-                url = result["operationUrl"]
-                self.state = replace(self.state, phase=POLLING, operation_url=url)
-                return None
-            if kind == "rejected":
-                return Ending(events.REJECTED, rejection=rejection_of(result))
-            if kind == "unsafeLocation":
-                return Ending(events.FAILED, reason=_unsafe_reason(result))
-            ending = yield from self.retry_start(result)
-            if ending is not None:
-                return ending
+            call = OfferCall(self.state.request, self.log_fields())
+            match (yield from self.call(GO_LIVE_ACTIVITY, call.to_json(), start_result)):
+                case Accepted(operation_url=url):
+                    self.state = replace(self.state, phase=Phase.POLLING, operation_url=url)
+                    return None
+                case Rejected() as rejected:
+                    return Ending(events.REJECTED, rejection=rejected)
+                case UnsafeLocation() as unsafe:
+                    return Ending(events.FAILED, reason=_unsafe_reason(unsafe))
+                case Transient() as transient:
+                    ending = yield from self.retry_start(transient)
+                    if ending is not None:
+                        return ending
 
-    def retry_start(self, result: dict[str, Any]) -> Steps:
+    def retry_start(self, transient: Transient) -> Steps:
         """After a transient start failure: wait with backoff; an Ending once out of tries."""
         attempts = self.state.start_attempts + 1
         self.state = replace(self.state, start_attempts=attempts)
@@ -111,9 +126,9 @@ class GoLiveRun:
             return Ending(
                 events.FAILED,
                 reason=f"{self.api_name} did not accept the go-live after {attempts} attempts; "
-                f"last error: {result.get('reason')}",
+                f"last error: {transient.reason}",
             )
-        delay = self.start_policy.delay(attempts, retry_after(result))
+        delay = self.start_policy.delay(attempts, seconds(transient.retry_after_seconds))
         ending = yield from self.pause(self.now() + delay)
         if ending is not None:
             return ending
@@ -141,38 +156,40 @@ class GoLiveRun:
 
     def poll_cpp(self) -> Steps:
         """One read of the CPP operation: (an Ending or None, the wait before the next)."""
-        result = yield from self.call(POLL_ACTIVITY, {"operationUrl": self.state.operation_url})
-        kind = result.get("kind")
-        if kind == "status":
-            ending = yield from self.take_snapshot(result["snapshot"])
-            return ending, self.poll_policy.interval(self.state.polls - 1, retry_after(result))
-        if kind == "unsafeLocation":
-            return Ending(events.FAILED, reason=_unsafe_reason(result)), timedelta(0)
-        return self.poll_trouble(result)
+        call = PollCall(self.state.operation_url or "", self.log_fields())
+        match (yield from self.call(POLL_ACTIVITY, call.to_json(), poll_result)):
+            case OperationStatus(snapshot=snapshot, retry_after_seconds=wait):
+                ending = yield from self.take_snapshot(snapshot)
+                return ending, self.poll_policy.interval(self.state.polls - 1, seconds(wait))
+            case UnsafeLocation() as unsafe:
+                return Ending(events.FAILED, reason=_unsafe_reason(unsafe)), timedelta(0)
+            case Rejected() | Transient() as trouble:
+                return self.poll_trouble(trouble)
 
-    def poll_trouble(self, result: dict[str, Any]) -> tuple[Ending | None, timedelta]:
-        """A poll that was refused or failed: the backoff, or an Ending if refusals persist."""
-        if result.get("kind") == "rejected":
-            # A one-off 401/403/404 (a token refresh, a brief outage) must not end a
-            # weeks-long run; a refusal that persists does.
-            refusals = self.state.poll_refusals + 1
-            self.state = replace(self.state, poll_refusals=refusals)
-            if self.start_policy.exhausted(refusals):
-                return self.poll_refused(result), timedelta(0)
-            return None, self.poll_retry_policy.delay(refusals, retry_after(result))
-        failures = self.state.poll_failures + 1
-        self.state = replace(self.state, poll_failures=failures)
-        return None, self.poll_retry_policy.delay(failures, retry_after(result))
+    def poll_trouble(self, trouble: Rejected | Transient) -> tuple[Ending | None, timedelta]:
+        """A poll refused or failed: the wait before the next, or an Ending if refusals last."""
+        match trouble:
+            case Rejected() as refused:
+                # A one-off 401/403/404 (a token refresh, a brief outage) must not end a
+                # weeks-long run; a refusal that persists does.
+                refusals = self.state.poll_refusals + 1
+                self.state = replace(self.state, poll_refusals=refusals)
+                if self.refusal_policy.exhausted(refusals):
+                    return self.poll_refused(refused), timedelta(0)
+                return None, self.refusal_policy.delay(refusals)
+            case Transient(retry_after_seconds=wait):
+                failures = self.state.poll_failures + 1
+                self.state = replace(self.state, poll_failures=failures)
+                return None, self.poll_retry_policy.delay(failures, seconds(wait))
 
-    def take_snapshot(self, snapshot_data: dict[str, Any]) -> Steps:
+    def take_snapshot(self, snapshot: OperationSnapshot) -> Steps:
         """Record a poll's answer, announce new conditions, and say if the run ended."""
-        snapshot = OperationSnapshot.from_dict(snapshot_data)
         self.state = replace(
             self.state,
             polls=self.state.polls + 1,
             poll_failures=0,
             poll_refusals=0,
-            snapshot=snapshot_data,
+            snapshot=snapshot,
         )
         for condition in snapshot.attention_conditions():
             self.announce(condition)
@@ -192,9 +209,9 @@ class GoLiveRun:
         event = events.build_action_required_event(
             self.summary(), condition, source=self.state.config.event_source, time=self.now()
         )
+        pending = PendingEvent(event, since=self.now().isoformat())
         self.state = replace(
-            self.state.announce(condition.key),
-            outbox=(*self.state.outbox, {"event": event, "since": self.now().isoformat()}),
+            self.state.announce(condition.key), outbox=(*self.state.outbox, pending)
         )
 
     def finish(self, ending: Ending) -> Steps:
@@ -208,53 +225,52 @@ class GoLiveRun:
             rejection=ending.rejection,
             reason=ending.reason,
         )
-        completion = {"event": event, "outcome": ending.event_type, "since": self.now().isoformat()}
-        self.state = replace(self.state, phase=PUBLISHING, completion=completion)
+        completion = Completion(ending.event_type, event, since=self.now().isoformat())
+        self.state = replace(self.state, phase=Phase.PUBLISHING, completion=completion)
         return (yield from self.deliver_completion())
 
     def deliver_completion(self) -> Steps:
         """Publish with backoff until Event Grid accepts, across executions if need be."""
-        completion = self.state.completion or {}
-        event, outcome = completion["event"], completion["outcome"]
-        give_up_at = _parse_time(completion["since"]) + self.state.config.publish_give_up
+        completion = self.state.completion
+        if completion is None:
+            raise ValueError("the run is publishing but carries no completion event")
+        give_up_at = _parse_time(completion.since) + self.state.config.publish_give_up
         while True:
-            self.show(next_poll_at=None, outcome=outcome)
+            self.show(next_poll_at=None, outcome=completion.outcome)
             yield from self.flush_outbox()
-            result = yield from self.call(PUBLISH_ACTIVITY, {"event": event})
-            if result.get("kind") == "published":
-                self.state = self.state.record_published(event)
+            result = yield from self.publish(completion.event)
+            if isinstance(result, Published):
+                self.state = self.state.record_published(completion.event)
                 break
             attempts = self.state.publish_attempts + 1
             self.state = replace(self.state, publish_attempts=attempts)
             if self.now() >= give_up_at:
                 raise EventNotDeliveredError(
                     f"completion event not accepted by Event Grid after {attempts} attempts: "
-                    f"{event}"
+                    f"{completion.event}"
                 )
-            delay = self.publish_policy.delay(attempts, retry_after(result))
+            delay = self.publish_policy.delay(attempts, seconds(result.retry_after_seconds))
             yield self.context.create_timer(min(self.now() + delay, give_up_at))
             self.iterations += 1
             if self.iterations >= self.state.config.polls_per_execution:
                 return (yield from self.continue_as_new())
-        self.state = replace(self.state, phase=FINISHED)
-        self.show(next_poll_at=None, outcome=outcome)
-        return {
-            "outcome": outcome,
-            "eventId": event["id"],
-            "event": event,
-            "requestIds": self.state.known_request_ids(),
-        }
+        self.state = replace(self.state, phase=Phase.FINISHED)
+        self.show(next_poll_at=None, outcome=completion.outcome)
+        output = RunOutput(
+            completion.outcome, completion.event, tuple(self.state.known_request_ids())
+        )
+        return output.to_json()
 
     def continue_as_new(self) -> Steps:
         """Start a fresh history carrying all state, so weeks of polls stay cheap to replay.
 
         A cancel that already arrived is honoured first: the new execution would not see it.
         """
-        if self.cancel.is_completed and self.state.phase != PUBLISHING:
+        if self.cancel.is_completed and self.state.phase is not Phase.PUBLISHING:
             ending = yield from self.cancel_requested(self.cancel.result)
             return (yield from self.finish(ending))
         self.state = replace(self.state, execution=self.state.execution + 1)
-        self.context.continue_as_new(self.state.to_dict())
+        self.context.continue_as_new(self.state.to_json())
         return None
 
     # Waiting and cancellation ---------------------------------------------------------------
@@ -271,54 +287,63 @@ class GoLiveRun:
             timer.cancel()
         return (yield from self.cancel_requested(self.cancel.result))
 
-    def cancel_requested(self, payload: Any) -> Steps:
+    def cancel_requested(self, payload: object) -> Steps:
         """Stop waiting; with `cancelOperation` also ask the API to cancel the operation."""
-        request = payload if isinstance(payload, dict) else {}
-        reason = str(request.get("reason") or "canceled by an operator")
-        if not request.get("cancelOperation"):
+        request = CancelRequest.from_json(payload)
+        reason = request.reason or "canceled by an operator"
+        if not request.cancel_operation:
             return Ending(events.CANCELED, reason=reason)
         if self.api is GoLiveApi.PRODUCT_INGESTION:
             answer = yield from self.ingestion.cancel()
             return Ending(events.CANCELED, reason=f"{reason}; Product Ingestion cancel: {answer}")
-        payload = {"request": self.state.request.to_dict()}
-        result = yield from self.call_until_answered(CANCEL_ACTIVITY, payload)
+        call = OfferCall(self.state.request, self.log_fields())
+        result = yield from self.call_until_answered(CANCEL_ACTIVITY, call.to_json(), cancel_result)
         return Ending(events.CANCELED, reason=f"{reason}; CPP cancel: {_describe(result)}")
 
-    def call_until_answered(self, activity: str, payload: dict[str, Any]) -> Steps:
-        """Run an activity again after transient failures, a bounded number of times."""
+    def call_until_answered(
+        self, activity: str, payload: dict[str, Any], rebuild: Callable[[object], R]
+    ) -> Generator[Any, Any, R | Transient]:
+        """Run a cancel again after transient failures, up to CANCEL_MAX_ATTEMPTS times."""
         attempts = 0
         while True:
-            result = yield from self.call(activity, payload)
+            result = yield from self.call(activity, payload, rebuild)
             attempts += 1
-            if result.get("kind") != "transient" or self.start_policy.exhausted(attempts):
+            if not isinstance(result, Transient) or self.cancel_policy.exhausted(attempts):
                 return result
-            delay = self.start_policy.delay(attempts, retry_after(result))
+            delay = self.cancel_policy.delay(attempts, seconds(result.retry_after_seconds))
             yield self.context.create_timer(self.now() + delay)
 
     # Side effects through activities ---------------------------------------------------------
 
-    def call(self, activity: str, payload: dict[str, Any]) -> Steps:
-        """Run an activity; an unexpected failure counts as transient and is retried."""
-        payload = {**payload, "log": self.log_fields()}
+    def call(
+        self, activity: str, payload: dict[str, Any], rebuild: Callable[[object], R]
+    ) -> Generator[Any, Any, R | Transient]:
+        """Run an activity and rebuild its typed result; a failure counts as transient."""
         try:
-            result = yield self.context.call_activity(activity, payload)
+            data = yield self.context.call_activity(activity, payload)
         except Exception as error:  # the SDK raises the activity's failure here
-            return {"kind": "transient", "reason": str(error)}
-        return result if isinstance(result, dict) else {"kind": "transient", "reason": "no result"}
+            return Transient(reason=str(error))
+        try:
+            return rebuild(data)
+        except ActivityResultError as error:
+            return Transient(reason=str(error))
+
+    def publish(self, event: dict[str, Any]) -> Generator[Any, Any, PublishResult]:
+        """Send one event through the publish activity."""
+        call = PublishCall(event, self.log_fields())
+        return (yield from self.call(PUBLISH_ACTIVITY, call.to_json(), publish_result))
 
     def flush_outbox(self) -> Steps:
         """Try undelivered notices, oldest first, until one fails (Event Grid is likely still
         down): a bounded number of activity calls per pass. Expired notices are dropped."""
-        waiting: list[dict[str, Any]] = []
+        waiting: list[PendingEvent] = []
         failed = False
         for item in self.state.outbox:
-            expired = self.now() >= _parse_time(item["since"]) + self.state.config.publish_give_up
-            if expired:
+            if self.now() >= _parse_time(item.since) + self.state.config.publish_give_up:
                 continue
             if not failed:
-                result = yield from self.call(PUBLISH_ACTIVITY, {"event": item["event"]})
-                if result.get("kind") == "published":
-                    self.state = self.state.record_published(item["event"])
+                if isinstance((yield from self.publish(item.event)), Published):
+                    self.state = self.state.record_published(item.event)
                     continue
                 failed = True
             waiting.append(item)
@@ -329,7 +354,7 @@ class GoLiveRun:
     def summary(
         self, finished_at: datetime | None = None, error: dict[str, Any] | None = None
     ) -> events.RunSummary:
-        snapshot = self.state.snapshot or {}
+        snapshot = self.state.snapshot
         request = self.state.request
         return events.RunSummary(
             publisher_id=request.publisher_id,
@@ -339,8 +364,8 @@ class GoLiveRun:
             instance_id=self.context.instance_id,
             run_id=self.state.run_id or "",
             operation_location=self.state.operation_url,
-            cpp_status=snapshot.get("status"),
-            steps=list(snapshot.get("steps") or []),
+            cpp_status=snapshot.status if snapshot else None,
+            steps=[step.to_dict() for step in snapshot.steps] if snapshot else [],
             error=error,
             started_at=self.state.started_at or self.now().isoformat(),
             finished_at=finished_at.isoformat() if finished_at else None,
@@ -352,46 +377,34 @@ class GoLiveRun:
 
     def show(self, *, next_poll_at: datetime | None, outcome: str | None = None) -> None:
         """Custom status: what the status route and the Durable API show operators."""
-        snapshot = self.state.snapshot or {}
-        steps = [
-            {
-                "name": step.get("name"),
-                "status": step.get("status"),
-                "progressPercentage": step.get("progressPercentage"),
-                "messages": recent_messages(step.get("messages")),
-            }
-            for step in (snapshot.get("steps") or [])
-        ][:20]
-        operation = OperationSnapshot.from_dict(snapshot) if snapshot else None
-        current = operation.current_step if operation else None
-        waiting = self.state.phase == POLLING
-        self.context.set_custom_status(
-            _within_status_limit(
-                {
-                    "phase": self.state.phase,
-                    "api": self.api.value,
-                    "productIngestion": self.ingestion.summary(),
-                    "runId": self.state.run_id,
-                    "requestId": self.state.request.request_id,
-                    "correlationId": self.state.request.correlation_id,
-                    "operationLocation": self.state.operation_url,
-                    "cppStatus": snapshot.get("status"),
-                    "currentStep": (current.name or current.id) if current else None,
-                    "steps": steps,
-                    "polls": self.state.polls,
-                    "startAttempts": self.state.start_attempts,
-                    "nextPollAt": next_poll_at.isoformat() if next_poll_at else None,
-                    "startedAt": self.state.started_at,
-                    "deadline": self.state.deadline,
-                    "execution": self.state.execution,
-                    "outcome": outcome,
-                    "undeliveredEvents": len(self.state.outbox)
-                    + (1 if self.state.phase == PUBLISHING else 0),
-                    "attention": needs_person(operation) if waiting and operation else [],
-                    "events": list(self.state.published),
-                }
-            )
+        state = self.state
+        snapshot = state.snapshot
+        current = snapshot.current_step if snapshot else None
+        status = RunStatus(
+            phase=state.phase,
+            api=self.api.value,
+            product_ingestion=self.ingestion.summary(),
+            run_id=state.run_id,
+            request_id=state.request.request_id,
+            correlation_id=state.request.correlation_id,
+            operation_location=state.operation_url,
+            cpp_status=snapshot.status if snapshot else None,
+            current_step=(current.name or current.id) if current else None,
+            steps=tuple(StepView.of(step) for step in (snapshot.steps if snapshot else ())),
+            polls=state.polls,
+            start_attempts=state.start_attempts,
+            next_poll_at=next_poll_at.isoformat() if next_poll_at else None,
+            started_at=state.started_at,
+            deadline=state.deadline,
+            execution=state.execution,
+            outcome=outcome,
+            undelivered_events=len(state.outbox) + (1 if state.phase is Phase.PUBLISHING else 0),
+            attention=tuple(needs_person(snapshot))
+            if snapshot and state.phase is Phase.POLLING
+            else (),
+            events=state.published,
         )
+        self.context.set_custom_status(status.to_json())
 
     def log_fields(self) -> dict[str, Any]:
         """Ids every activity puts on its log lines."""
@@ -412,45 +425,12 @@ class GoLiveRun:
     def api_name(self) -> str:
         return "Product Ingestion" if self.api is GoLiveApi.PRODUCT_INGESTION else "CPP"
 
-    def poll_refused(self, result: dict[str, Any]) -> Ending:
+    def poll_refused(self, refused: Rejected) -> Ending:
         return Ending(
             events.FAILED,
-            reason=f"{self.api_name} refused to report the operation "
-            f"(HTTP {result.get('httpStatus')})",
-            error={"code": result.get("code"), "message": result.get("message")},
+            reason=f"{self.api_name} refused to report the operation (HTTP {refused.http_status})",
+            error={"code": refused.code, "message": refused.message},
         )
-
-
-# The extension refuses a custom status over 16 KB of compact JSON measured in UTF-16.
-CUSTOM_STATUS_BUDGET_BYTES = 14 * 1024
-# What the last resort keeps of a list (reasons, events) and of a text.
-_SHORT_LIST = 3
-_SHORT_TEXT = 500
-
-
-def _within_status_limit(status: dict[str, Any]) -> dict[str, Any]:
-    """Drop step messages, then the step list, then shorten lists and texts, until it fits."""
-    terse = {**status, "steps": [{**step, "messages": []} for step in status.get("steps") or []]}
-    slim = {**status, "steps": [], "stepsOmitted": True}
-    for candidate in (status, terse, slim):
-        if _utf16_bytes(candidate) <= CUSTOM_STATUS_BUDGET_BYTES:
-            return candidate
-    return {key: _shortened(value) for key, value in slim.items()}
-
-
-def _utf16_bytes(value: Any) -> int:
-    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    return len(text.encode("utf-16-le", errors="surrogatepass"))
-
-
-def _shortened(value: Any) -> Any:
-    if isinstance(value, str):
-        return value[:_SHORT_TEXT]
-    if isinstance(value, list):
-        return [_shortened(item) for item in value[-_SHORT_LIST:]]
-    if isinstance(value, dict):
-        return {key: _shortened(item) for key, item in value.items()}
-    return value
 
 
 def _now(context: Any) -> datetime:
@@ -465,18 +445,19 @@ def _parse_time(text: str | None) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _unsafe_reason(result: dict[str, Any]) -> str:
+def _unsafe_reason(unsafe: UnsafeLocation) -> str:
     return (
         f"CPP answered with an operation location outside the configured API origin "
-        f"({result.get('location')!r}: {result.get('reason')}); it was not followed and "
+        f"({unsafe.location!r}: {unsafe.reason}); it was not followed and "
         f"no token was sent"
     )
 
 
-def _describe(result: dict[str, Any]) -> str:
-    kind = result.get("kind")
-    if kind == "transient":
-        return f"not confirmed ({result.get('reason')})"
-    if kind == "rejected":
-        return f"refused (HTTP {result.get('httpStatus')} {result.get('code')})"
-    return f"accepted (HTTP {result.get('httpStatus')})"
+def _describe(result: CancelResult) -> str:
+    match result:
+        case Transient(reason=reason):
+            return f"not confirmed ({reason})"
+        case Rejected(http_status=status, code=code):
+            return f"refused (HTTP {status} {code})"
+        case CancelAccepted(http_status=status):
+            return f"accepted (HTTP {status})"

@@ -1,4 +1,4 @@
-"""An Event Grid topic (FACTS.md §3) that keeps what it receives.
+"""An Event Grid topic that keeps what it receives.
 
 `POST /api/events?api-version=2018-01-01` with `aeg-sas-key` or a bearer token for
 `https://eventgrid.azure.net`; a JSON array of CloudEvents 1.0

@@ -1,4 +1,4 @@
-"""The App Service managed-identity endpoint (FACTS.md §5), on loopback.
+"""The App Service managed-identity endpoint, on loopback.
 
 azure-identity's ManagedIdentityCredential (and DefaultAzureCredential) reads
 `IDENTITY_ENDPOINT` and `IDENTITY_HEADER`, then calls

@@ -15,15 +15,11 @@ import azure.durable_functions as df
 
 from golive import events
 from golive.apis import GoLiveApi
-from golive.go_live_request import (
-    INSTANCE_ID_PREFIX,
-    INSTANCE_ID_SEPARATOR,
-    InvalidRequestError,
-    instance_id_for,
-)
-from orchestrators.state import FINISHED, POLLING, PUBLISHING, STARTING
+from golive.errors import InvalidFilterError, InvalidRequestError
+from golive.go_live_request import INSTANCE_ID_PREFIX, INSTANCE_ID_SEPARATOR, parse_http_request
+from golive.run_status import Phase
 
-PHASES = (STARTING, POLLING, PUBLISHING, FINISHED)
+PHASES = tuple(str(phase) for phase in Phase)
 APIS = tuple(api.value for api in GoLiveApi)
 OUTCOMES = {
     "succeeded": events.SUCCEEDED,
@@ -60,10 +56,6 @@ _ENDED = (
     df.OrchestrationRuntimeStatus.Terminated,
     df.OrchestrationRuntimeStatus.Canceled,
 )
-
-
-class InvalidFilterError(ValueError):
-    """A query parameter the route cannot honour; the message says what it accepts."""
 
 
 @dataclass(frozen=True)
@@ -178,7 +170,7 @@ def _publisher(query: Mapping[str, Sequence[str]]) -> str | None:
     if value is None:
         return None
     try:
-        instance_id_for(value, "x")
+        parse_http_request(value, "x", b"")
     except InvalidRequestError as error:
         raise InvalidFilterError(f"publisher: {error.reason}") from None
     return value

@@ -23,14 +23,10 @@ from typing import Any
 import azure.durable_functions as df
 import azure.functions as func
 
+from golive.errors import InstanceQueryError, InvalidFilterError
 from golive.structured_log import log_event
-from triggers.golive_filters import GoLiveFilter, InvalidFilterError, parse_filter
-from triggers.instance_query import (
-    CONTINUATION_HEADER,
-    InstanceQuery,
-    InstanceQueryClient,
-    InstanceQueryError,
-)
+from triggers.golive_filters import GoLiveFilter, parse_filter
+from triggers.instance_query import CONTINUATION_HEADER, InstanceQuery, InstanceQueryClient
 from triggers.responses import error_response, json_response
 from triggers.status_view import go_live_row
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 import azure.durable_functions as df
 import azure.functions as func
 
-from golive.app_settings import current_settings
+from golive.cancel_request import parse_cancel_body
+from golive.errors import InvalidRequestError
 from golive.function_names import CANCEL_EVENT
-from golive.go_live_request import InvalidRequestError, instance_id_for, parse_http_request
+from golive.go_live_request import parse_http_request
+from golive.run_status import RunStatus
+from golive.settings import current_settings
 from golive.structured_log import log_event
 from triggers.responses import error_response, json_response
 from triggers.starter import (
@@ -18,15 +20,13 @@ from triggers.starter import (
     AlreadyRunning,
     DuplicateRequest,
     decision_log_fields,
-    start_go_live,
+    start_orchestration,
 )
 from triggers.status_view import go_live_view
 
 blueprint = df.Blueprint(http_auth_level=func.AuthLevel.FUNCTION)
 logger = logging.getLogger("golive.http")
 ROUTE = "golive/{publisherId}/{offerId}"
-# Phases in which the outcome is decided and only its event is being delivered.
-FINISHING = {"publishing", "finished"}
 
 
 @blueprint.route(route=ROUTE, methods=["POST"])
@@ -43,7 +43,7 @@ async def start_go_live_http(
         )
     except InvalidRequestError as error:
         return error_response(400, "InvalidRequest", error.reason)
-    decision = await start_go_live(client, request, current_settings())
+    decision = await start_orchestration(client, request, current_settings())
     fields = {**decision_log_fields(decision, request), "source": "http"}
     if isinstance(decision, AlreadyRunning):
         log_event(logger, "go-live already running; nothing started", fields)
@@ -87,15 +87,15 @@ async def cancel_go_live_http(
 ) -> func.HttpResponse:
     """Stop waiting and end Canceled; `{"cancelOperation": true}` also cancels in CPP."""
     try:
-        body = _cancel_body(req.get_body())
-    except ValueError as error:
-        return error_response(400, "InvalidRequest", str(error))
+        cancel = parse_cancel_body(req.get_body())
+    except InvalidRequestError as error:
+        return error_response(400, "InvalidRequest", error.reason)
     status = await _find_go_live(req, client)
     if isinstance(status, func.HttpResponse):
         return status
     instance_id = status.instance_id or ""
-    phase = status.custom_status.get("phase") if isinstance(status.custom_status, dict) else None
-    if status.runtime_status not in ACTIVE or phase in FINISHING:
+    shown = RunStatus.from_json(status.custom_status)
+    if status.runtime_status not in ACTIVE or (shown is not None and shown.phase.is_decided):
         return error_response(
             409,
             "GoLiveNotRunning",
@@ -103,6 +103,7 @@ async def cancel_go_live_http(
             instanceId=instance_id,
             runtimeStatus=status.runtime_status.value if status.runtime_status else None,
         )
+    body = cancel.to_json()
     await client.raise_event(instance_id, CANCEL_EVENT, body)
     log_event(logger, "cancel requested", {"instanceId": instance_id, **body})
     return json_response(
@@ -126,32 +127,7 @@ async def _find_go_live(
         )
     except InvalidRequestError as error:
         return error_response(400, "InvalidRequest", error.reason)
-    status = await client.get_status(instance_id_for(request.publisher_id, request.offer_id))
+    status = await client.get_status(request.instance_id)
     if not status:
         return error_response(404, "NotFound", "no go-live for this offer")
     return status
-
-
-def _cancel_body(raw: bytes) -> dict[str, object]:
-    """Parse `{"cancelOperation"?: bool, "reason"?: str}`; an empty body is allowed."""
-    if not raw.strip():
-        return {"cancelOperation": False}
-    try:
-        body = json.loads(raw)
-    except ValueError as error:
-        raise ValueError(f"body is not valid JSON: {error}") from None
-    if not isinstance(body, dict):
-        raise ValueError("body must be a JSON object")
-    unknown = set(body) - {"cancelOperation", "reason"}
-    if unknown:
-        raise ValueError(f"unknown field(s): {', '.join(sorted(unknown))}")
-    cancel_operation = body.get("cancelOperation", False)
-    if not isinstance(cancel_operation, bool):
-        raise ValueError("cancelOperation must be true or false")
-    reason = body.get("reason")
-    if reason is not None and (not isinstance(reason, str) or len(reason) > 500):
-        raise ValueError("reason must be a string of at most 500 characters")
-    result: dict[str, object] = {"cancelOperation": cancel_operation}
-    if reason:
-        result["reason"] = reason
-    return result

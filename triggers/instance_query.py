@@ -23,14 +23,12 @@ from azure.durable_functions.models.DurableOrchestrationStatus import (
     DurableOrchestrationStatus,
 )
 
+from golive.errors import InstanceQueryError
+
 CONTINUATION_HEADER = "x-ms-continuation-token"
 # What the Azure Storage provider sends for "no more pages": base64 of the JSON `null`.
 _END_TOKENS = frozenset({"", "null", "bnVsbA=="})
 QUERY_TIMEOUT_SECONDS = 60
-
-
-class InstanceQueryError(RuntimeError):
-    """The Durable extension did not answer the query with a list of instances."""
 
 
 @dataclass(frozen=True)

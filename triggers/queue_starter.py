@@ -12,26 +12,25 @@ import logging
 import azure.durable_functions as df
 import azure.functions as func
 
-from golive.app_settings import current_settings
-from golive.go_live_request import InvalidRequestError, parse_queue_message
+from golive.errors import InvalidQueueMessageError, InvalidRequestError
+from golive.go_live_request import parse_queue_message
+from golive.settings import current_settings
 from golive.structured_log import log_event
 from triggers.starter import (
     AlreadyRunning,
     DuplicateRequest,
     decision_log_fields,
-    start_go_live,
+    start_orchestration,
 )
 
 blueprint = df.Blueprint()
 logger = logging.getLogger("golive.queue")
 
 
-class InvalidGoLiveMessageError(ValueError):
-    """The message can never become a go-live; raised so it ends in the poison queue."""
-
-
 @blueprint.queue_trigger(
-    arg_name="message", queue_name=current_settings().queue_name, connection="AzureWebJobsStorage"
+    arg_name="message",
+    queue_name=current_settings().golive_queue_name,
+    connection="AzureWebJobsStorage",
 )
 @blueprint.durable_client_input(client_name="client")
 async def start_go_live_from_queue(
@@ -43,13 +42,13 @@ async def start_go_live_from_queue(
     except UnicodeDecodeError:
         reason = "message is not UTF-8 text"
         log_event(logger, "invalid go-live message", {**where, "reason": reason}, logging.ERROR)
-        raise InvalidGoLiveMessageError(reason) from None
+        raise InvalidQueueMessageError(reason) from None
     except InvalidRequestError as error:
         log_event(
             logger, "invalid go-live message", {**where, "reason": error.reason}, logging.ERROR
         )
-        raise InvalidGoLiveMessageError(error.reason) from None
-    decision = await start_go_live(client, request, current_settings())
+        raise InvalidQueueMessageError(error.reason) from None
+    decision = await start_orchestration(client, request, current_settings())
     fields = {**where, **decision_log_fields(decision, request)}
     if isinstance(decision, AlreadyRunning):
         log_event(

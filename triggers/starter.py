@@ -16,8 +16,8 @@ from typing import Any
 import azure.durable_functions as df
 
 from golive.function_names import ORCHESTRATOR
-from golive.go_live_request import GoLiveRequest, instance_id_for
-from golive.settings import OrchestrationConfig, Settings
+from golive.go_live_request import GoLiveRequest
+from golive.settings import Settings
 from orchestrators.state import GoLiveState
 
 ACTIVE = {
@@ -50,10 +50,11 @@ class DuplicateRequest:
 StartDecision = Started | AlreadyRunning | DuplicateRequest
 
 
-async def start_go_live(
+async def start_orchestration(
     client: df.DurableOrchestrationClient, request: GoLiveRequest, settings: Settings
 ) -> StartDecision:
-    instance_id = instance_id_for(request.publisher_id, request.offer_id)
+    """Start the offer's orchestration unless one runs or this request id was served."""
+    instance_id = request.instance_id
     existing = await client.get_status(instance_id, show_input=True)
     known_ids = _request_ids(existing) if existing else []
     repeated = request.request_id is not None and request.request_id in known_ids
@@ -61,11 +62,10 @@ async def start_go_live(
         return AlreadyRunning(instance_id, duplicate_request=repeated)
     if repeated:
         return DuplicateRequest(instance_id)
-    config = OrchestrationConfig.from_dict(settings.orchestration_config())
-    request = replace(request, api=request.api or settings.default_api)
-    state = GoLiveState.new(request, config, known_ids)
+    request = replace(request, api=request.api or settings.golive_default_api)
+    state = GoLiveState.new(request, settings.orchestration_config(), known_ids)
     try:
-        await client.start_new(ORCHESTRATOR, instance_id, state.to_dict())
+        await client.start_new(ORCHESTRATOR, instance_id, state.to_json())
     except Exception:
         # Lost a race with another starter: the runtime refused the running id.
         raced = await client.get_status(instance_id)
@@ -96,4 +96,4 @@ def _request_ids(status: Any) -> list[str]:
             return []
     if not isinstance(data, dict) or "request" not in data:
         return []
-    return GoLiveState.from_dict(data).known_request_ids()
+    return GoLiveState.from_json(data).known_request_ids()

@@ -1,8 +1,8 @@
 """What `GET /api/golive/{publisherId}/{offerId}` shows: the go-live, not the plumbing.
 
-Built from the orchestration's custom status (kept current by the orchestrator)
-and, once finished, its output. `go_live_row` is the same view trimmed for the
-list route's table.
+Built from the orchestration's custom status (`RunStatus`, kept current by the
+orchestrator) and, once finished, its output (`RunOutput`). `go_live_row` is the same
+view trimmed for the list route's table.
 """
 
 from __future__ import annotations
@@ -13,42 +13,53 @@ import azure.durable_functions as df
 
 from golive.apis import GoLiveApi
 from golive.go_live_request import INSTANCE_ID_PREFIX, INSTANCE_ID_SEPARATOR
+from golive.run_status import Phase, RunOutput, RunStatus
 
 # The API a go-live used when its status does not say (runs from before the choice existed).
 DEFAULT_API = GoLiveApi.CPP.value
 # Fields of the full view the table leaves out (the detail view fetches them).
 _DETAIL_ONLY = ("steps", "events", "operationLocation")
+_NOT_STARTED = RunStatus(phase=Phase.STARTING)
+_IN_FLIGHT = {
+    df.OrchestrationRuntimeStatus.Running,
+    df.OrchestrationRuntimeStatus.Pending,
+    df.OrchestrationRuntimeStatus.ContinuedAsNew,
+    df.OrchestrationRuntimeStatus.Suspended,
+}
+_ENDED_BADLY = {df.OrchestrationRuntimeStatus.Failed, df.OrchestrationRuntimeStatus.Terminated}
 
 
 def go_live_view(status: df.DurableOrchestrationStatus) -> dict[str, Any]:
-    custom = status.custom_status if isinstance(status.custom_status, dict) else {}
-    output = status.output if isinstance(status.output, dict) else {}
+    shown = RunStatus.from_json(status.custom_status)
+    custom = shown or _NOT_STARTED
+    output = RunOutput.from_json(status.output)
     runtime_status = status.runtime_status.value if status.runtime_status else None
+    in_flight = status.runtime_status in _IN_FLIGHT
     publisher_id, offer_id = offer_of(status.instance_id or "")
-    attention = custom.get("attention") or []
+    attention = [dict(reason) for reason in custom.attention] if in_flight else []
     return {
         "instanceId": status.instance_id,
         "publisherId": publisher_id,
         "offerId": offer_id,
-        "api": custom.get("api") or DEFAULT_API,
+        "api": custom.api or DEFAULT_API,
         "runtimeStatus": runtime_status,
-        "phase": custom.get("phase"),
-        "outcome": output.get("outcome") or custom.get("outcome"),
-        "requestId": custom.get("requestId"),
-        "correlationId": custom.get("correlationId"),
-        "operationLocation": custom.get("operationLocation"),
-        "cppStatus": custom.get("cppStatus"),
-        "currentStep": custom.get("currentStep"),
-        "steps": custom.get("steps") or [],
-        "productIngestion": custom.get("productIngestion"),
-        "polls": custom.get("polls", 0),
-        "nextPollAt": custom.get("nextPollAt"),
-        "startedAt": custom.get("startedAt"),
-        "deadline": custom.get("deadline"),
-        "needsPerson": bool(attention) and runtime_status in _IN_FLIGHT,
-        "attention": attention if runtime_status in _IN_FLIGHT else [],
-        "events": custom.get("events") or [],
-        "eventId": output.get("eventId"),
+        "phase": str(shown.phase) if shown else None,
+        "outcome": output.outcome if output else custom.outcome,
+        "requestId": custom.request_id,
+        "correlationId": custom.correlation_id,
+        "operationLocation": custom.operation_location,
+        "cppStatus": custom.cpp_status,
+        "productIngestion": (dict(custom.product_ingestion) if custom.product_ingestion else None),
+        "currentStep": custom.current_step,
+        "steps": [step.to_json() for step in custom.steps],
+        "polls": custom.polls,
+        "nextPollAt": custom.next_poll_at,
+        "startedAt": custom.started_at,
+        "deadline": custom.deadline,
+        "needsPerson": bool(attention),
+        "attention": attention,
+        "events": [dict(event) for event in custom.events],
+        "eventId": output.event_id if output else None,
         "failure": _failure(status, runtime_status),
         "createdTime": _iso(status.created_time),
         "lastUpdatedTime": _iso(status.last_updated_time),
@@ -69,11 +80,8 @@ def offer_of(instance_id: str) -> tuple[str | None, str | None]:
     return parts[1], parts[2]
 
 
-_IN_FLIGHT = {"Running", "Pending", "ContinuedAsNew", "Suspended"}
-
-
 def _failure(status: df.DurableOrchestrationStatus, runtime_status: str | None) -> str | None:
-    if runtime_status in {"Failed", "Terminated"}:
+    if status.runtime_status in _ENDED_BADLY:
         return str(status.output) if status.output is not None else runtime_status
     return None
 

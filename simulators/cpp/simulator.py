@@ -1,4 +1,4 @@
-"""The CPP go-live API simulator (FACTS.md §1): routes, offers, operations, faults.
+"""The CPP go-live API simulator (docs/cpp-api.md): routes, offers, operations, faults.
 
 Request handling order: bearer token (401) → api-version (400) → publisher/offer (403/404)
 → fault injection → the API's own answer. See docs/simulators.md for the choices the public

@@ -1,4 +1,4 @@
-"""The steps a go-live operation reports, modelled on the CPP API samples (FACTS.md §1).
+"""The steps a go-live operation reports, modelled on the CPP API samples (docs/cpp-api.md).
 
 Weights share out a scenario's working time; they follow the samples' estimates loosely
 (certification and going live take most of it).

@@ -22,6 +22,8 @@ TEST_SETTINGS = {
     "CPP_REQUEST_TIMEOUT_SECONDS": "2",
     "GOLIVE_DEADLINE_DAYS": "8",
     "START_MAX_ATTEMPTS": "4",
+    "POLL_MAX_REFUSALS": "4",
+    "CANCEL_MAX_ATTEMPTS": "4",
     # Production waits 30 s before a failed message is tried again; tests need not.
     "AzureFunctionsJobHost__extensions__queues__visibilityTimeout": "00:00:01",
 }

@@ -15,9 +15,10 @@ import pytest
 
 from demo.stack import LocalStack
 from golive import events
+from golive.activity_results import Published
+from golive.event_grid import EventGridSender
 from golive.events import build_completion_event, validate_event
 from golive.identity import build_credential
-from golive.publisher import EventPublisher, Published
 from simulators.cpp import CppSimulator, Scenario
 from simulators.eventgrid import EventGridSimulator
 from simulators.identity import IdentitySimulator
@@ -103,7 +104,7 @@ def test_events_are_published_with_managed_identity_when_no_key_is_set() -> None
             {**identity.environment(), "AZURE_TOKEN_CREDENTIALS": "ManagedIdentityCredential"},
         ),
     ):
-        publisher = EventPublisher(topic.endpoint, None, build_credential(None))
+        publisher = EventGridSender(topic.endpoint, None, build_credential(None))
         summary = events.RunSummary(
             publisher_id="contoso",
             offer_id="mi",
@@ -122,7 +123,7 @@ def test_events_are_published_with_managed_identity_when_no_key_is_set() -> None
         event = build_completion_event(
             events.SUCCEEDED, summary, source="/test", time=datetime.now(UTC)
         )
-        assert publisher.publish(event) == Published()
+        assert publisher.send(event) == Published()
         [received] = topic.events
         validate_event(received)
         assert received["id"] == event["id"]

@@ -6,24 +6,30 @@ import json
 import logging
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from azure.identity import ManagedIdentityCredential
 
-from golive.bearer_http import UnsafeLocationError
-from golive.cpp_results import Rejected, Transient
-from golive.ingestion_client import DEFAULT_SCOPE, IngestionClient
-from golive.ingestion_results import (
+from golive.activity_results import (
+    ActivityResult,
     ConfigureAccepted,
-    FailureKind,
-    IngestionResult,
     JobCancelAccepted,
     JobCancelRefused,
     JobStatus,
     LivePushFound,
     LiveSubmissionStatus,
-    ingestion_result_from_dict,
+    Rejected,
+    Transient,
+    ingestion_start_result,
+    job_cancel_result,
+    job_poll_result,
+    live_poll_result,
 )
+from golive.errors import UnsafeLocationError
+from golive.go_live_request import GoLiveRequest
+from golive.ingestion_client import DEFAULT_SCOPE, IngestionClient
+from golive.ingestion_states import FailureKind
 from golive.operation import Outcome
 from simulators import ManualClock, TokenAuthority
 from simulators.faults import Fault
@@ -32,6 +38,10 @@ from tests.golive.fakes import FailingCredential, FakeCredential
 from tests.golive.local_server import LocalServer, Received, Reply, always, serve
 
 TIMEOUT = 0.5
+
+
+def _request(offer: str) -> GoLiveRequest:
+    return GoLiveRequest("contoso", offer)
 
 
 @pytest.fixture
@@ -47,7 +57,7 @@ def client(sim: IngestionSimulator, authority: TokenAuthority) -> Iterator[Inges
 
 
 def _accepted(client: IngestionClient, offer: str) -> ConfigureAccepted:
-    result = client.start_go_live(offer)
+    result = client.go_live(_request(offer))
     assert isinstance(result, ConfigureAccepted), result
     return result
 
@@ -82,7 +92,11 @@ def test_a_go_live_resolves_the_product_configures_and_follows_both_stages(
     assert resource["product"] == f"product/{guid}"
     clock.advance(timedelta(hours=1))
     job = _job(client, accepted.job.job_id).job
-    assert (job.outcome, job.status, job.result) == (Outcome.SUCCEEDED, "completed", "succeeded")
+    assert (job.outcome, job.job_status, job.job_result) == (
+        Outcome.SUCCEEDED,
+        "completed",
+        "succeeded",
+    )
     live = _live(client, accepted).submission
     assert live.ours and live.outcome is Outcome.IN_PROGRESS
     clock.advance(timedelta(hours=2))
@@ -142,7 +156,7 @@ def test_states_are_read_case_insensitively_and_jobid_in_either_spelling(
     client: IngestionClient, clock: ManualClock
 ) -> None:
     accepted = _accepted(client, "contoso-jobidcaps-capitalized")
-    assert accepted.job.status == "NotStarted"
+    assert accepted.job.job_status == "NotStarted"
     clock.advance(timedelta(hours=4))
     assert _job(client, accepted.job.job_id).job.outcome is Outcome.SUCCEEDED
     assert _live(client, accepted).submission.outcome is Outcome.SUCCEEDED
@@ -166,7 +180,7 @@ def test_states_are_read_case_insensitively_and_jobid_in_either_spelling(
 def test_refusals_carry_a_status_a_code_and_a_reason(
     client: IngestionClient, sim: IngestionSimulator, offer: str, status: int, code: str
 ) -> None:
-    result = client.start_go_live(offer)
+    result = client.go_live(_request(offer))
     assert isinstance(result, Rejected), result
     assert (result.http_status, result.code) == (status, code)
     assert result.message
@@ -180,7 +194,7 @@ def test_a_repeated_start_follows_the_push_already_under_way(
     client: IngestionClient, sim: IngestionSimulator
 ) -> None:
     first = _accepted(client, "contoso-saas")
-    again = client.start_go_live("contoso-saas")
+    again = client.go_live(_request("contoso-saas"))
     assert again == LivePushFound(first.product_id, first.submission_id)
     assert len(sim.jobs) == 1
 
@@ -192,7 +206,7 @@ def test_429_keeps_retry_after_and_5xx_is_transient(
     client: IngestionClient, sim: IngestionSimulator
 ) -> None:
     offer = "contoso-throttled90-burst503x1_submission"
-    failed = client.start_go_live(offer)
+    failed = client.go_live(_request(offer))
     assert isinstance(failed, Transient) and failed.http_status == 503
     assert not [r for r in sim.requests if r.method == "POST"]
     accepted = _accepted(client, offer)
@@ -218,13 +232,13 @@ def test_a_reset_or_a_slow_configure_is_transient(
     client: IngestionClient, sim: IngestionSimulator, fault: Fault
 ) -> None:
     sim.inject_fault(fault)
-    assert isinstance(client.start_go_live("contoso-saas"), Transient)
+    assert isinstance(client.go_live(_request("contoso-saas")), Transient)
 
 
 def test_a_token_failure_is_transient_and_sends_nothing(sim: IngestionSimulator) -> None:
     failing = FailingCredential()
     with IngestionClient(sim.api_base_url, failing, DEFAULT_SCOPE, TIMEOUT) as client:
-        assert isinstance(client.start_go_live("contoso-saas"), Transient)
+        assert isinstance(client.go_live(_request("contoso-saas")), Transient)
     assert sim.requests == []
 
 
@@ -275,7 +289,7 @@ def test_a_redirect_is_not_followed_and_ids_from_answers_are_checked() -> None:
         serve(handler) as server,
         IngestionClient(server.base_url + "/rp", credential, DEFAULT_SCOPE, TIMEOUT) as client,
     ):
-        missing = client.start_go_live("o")
+        missing = client.go_live(_request("o"))
         assert isinstance(missing, Rejected) and missing.code == "ProductNotFound"
         redirected = client.get_job("0a4b")
         assert isinstance(redirected, Rejected) and redirected.code == "UnexpectedRedirect"
@@ -289,7 +303,7 @@ def test_the_token_never_reaches_the_logs(
     credential = FakeCredential()
     caplog.set_level(logging.DEBUG)
     with IngestionClient(sim.api_base_url, credential, DEFAULT_SCOPE, TIMEOUT) as client:
-        client.start_go_live("contoso-saas")
+        client.go_live(_request("contoso-saas"))
     assert credential.token not in caplog.text
 
 
@@ -307,7 +321,7 @@ def test_a_bare_product_object_and_unreadable_bodies(
         serve(handler) as server,
         IngestionClient(server.base_url, FakeCredential(), DEFAULT_SCOPE, TIMEOUT) as client,
     ):
-        assert isinstance(client.start_go_live("o"), Transient)  # found, then an HTML page
+        assert isinstance(client.go_live(_request("o")), Transient)  # found, then an HTML page
         assert isinstance(client.get_job("abc"), Transient)
     assert server.received[1].target.startswith(f"/submission/{guid}?")
 
@@ -316,7 +330,7 @@ def test_every_result_survives_a_json_round_trip(
     client: IngestionClient, clock: ManualClock
 ) -> None:
     accepted = _accepted(client, "contoso-certfailed-throttled")
-    results: list[IngestionResult] = [
+    results: list[ActivityResult] = [
         accepted,
         client.get_job(accepted.job.job_id),  # 429
         _live(client, accepted),
@@ -326,9 +340,18 @@ def test_every_result_survives_a_json_round_trip(
     clock.advance(timedelta(hours=1))
     results.append(_job(client, accepted.job.job_id))
     results.append(client.cancel_job(accepted.job.job_id))
-    results.append(client.start_go_live("contoso-nopreview"))
+    results.append(client.go_live(_request("contoso-nopreview")))
+    rebuilders = (ingestion_start_result, job_poll_result, live_poll_result, job_cancel_result)
     for result in results:
-        assert ingestion_result_from_dict(json.loads(json.dumps(result.to_dict()))) == result
+        data = json.loads(json.dumps(result.to_json()))
+        assert any(_rebuilds(rebuild, data) == result for rebuild in rebuilders), result
+
+
+def _rebuilds(rebuild: Any, data: Any) -> Any:
+    try:
+        return rebuild(data)
+    except ValueError:
+        return None
 
 
 def test_a_server_that_never_answers_in_time(credential: FakeCredential | None = None) -> None:

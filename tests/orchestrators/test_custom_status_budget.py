@@ -6,7 +6,7 @@ from typing import Any
 
 from devhost.limits import check_custom_status
 
-from orchestrators.go_live import _within_status_limit
+from golive.run_status import within_status_limit
 
 
 def custom_status(steps: int, message_chars: int, text: str = "x") -> dict[str, Any]:
@@ -39,11 +39,11 @@ def custom_status(steps: int, message_chars: int, text: str = "x") -> dict[str, 
 def test_a_small_status_is_kept_whole() -> None:
     status = custom_status(5, 100)
     status["attention"], status["events"] = status["attention"][:1], status["events"][:2]
-    assert _within_status_limit(status) == status
+    assert within_status_limit(status) == status
 
 
 def test_step_messages_go_first() -> None:
-    kept = _within_status_limit(custom_status(20, 300))
+    kept = within_status_limit(custom_status(20, 300))
     check_custom_status(kept)
     assert len(kept["steps"]) == 20
     assert all(step["messages"] == [] for step in kept["steps"])
@@ -51,12 +51,12 @@ def test_step_messages_go_first() -> None:
 
 def test_non_ascii_texts_are_measured_as_the_extension_measures_them() -> None:
     for text in ("é", "😀", "x"):
-        check_custom_status(_within_status_limit(custom_status(30, 300, text)))
+        check_custom_status(within_status_limit(custom_status(30, 300, text)))
 
 
 def test_the_last_resort_still_names_the_reason() -> None:
     status = custom_status(30, 300, "😀")
     status["operationLocation"] = "😀" * 9000
-    kept = _within_status_limit(status)
+    kept = within_status_limit(status)
     check_custom_status(kept)
     assert kept["attention"] and kept["attention"][0]["status"] == "blocked"

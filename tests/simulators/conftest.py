@@ -61,7 +61,7 @@ class CppClient:
         )
 
     def operation_url(self, accepted: requests.Response) -> str:
-        """Resolve the operation header the way FACTS §1 says: either header, either form."""
+        """Resolve the operation header the way docs/cpp-api.md says: either header, either form."""
         location = accepted.headers.get("Location") or accepted.headers["Operation-Location"]
         return location if location.startswith("http") else self.url(location)
 

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from triggers.instance_query import InstanceQuery, InstanceQueryClient, InstanceQueryError
+from golive.errors import InstanceQueryError
+from triggers.instance_query import InstanceQuery, InstanceQueryClient
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -1,6 +1,7 @@
 """Sample: function chaining, plus HTTP routes that drive every durable client call.
 
-The shared starter (../shared_starter.py) starts any orchestrator, with an optional
+The shared starter (shared_starter.py beside this app's folder) starts any orchestrator,
+with an optional
 instance id; the routes here wrap get_status, get_status_all/by, raise_event, terminate and
 purge_instance_history so tests exercise the SDK's client against devhost exactly as an app
 would.

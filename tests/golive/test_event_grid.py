@@ -1,4 +1,4 @@
-"""The Event Grid publisher against a real HTTP sink on 127.0.0.1."""
+"""The Event Grid sender against a real HTTP sink on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -9,14 +9,9 @@ from typing import Any
 
 import pytest
 
+from golive.activity_results import Published, PublishFailed
+from golive.event_grid import EventGridSender
 from golive.events import FAILED, build_completion_event, validate_event
-from golive.publisher import (
-    EventPublisher,
-    Published,
-    PublishFailed,
-    publish_result_from_dict,
-)
-from golive.settings import load_settings
 from tests.golive.fakes import FailingCredential, FakeCredential
 from tests.golive.local_server import LocalServer, Reply, always, serve
 from tests.golive.samples import run_summary
@@ -48,8 +43,8 @@ def sent_events(server: LocalServer) -> list[dict[str, Any]]:
 
 def test_publishes_the_event_unchanged_with_the_topic_key() -> None:
     event = an_event()
-    with serve(always(Reply(200))) as sink, EventPublisher(endpoint(sink), KEY, None) as publisher:
-        result = publisher.publish(event)
+    with serve(always(Reply(200))) as sink, EventGridSender(endpoint(sink), KEY, None) as publisher:
+        result = publisher.send(event)
     assert result == Published()
     request = sink.received[0]
     assert request.method == "POST"
@@ -68,9 +63,9 @@ def test_publishes_with_a_token_when_no_key_is_set() -> None:
     credential = FakeCredential()
     with (
         serve(always(Reply(200))) as sink,
-        EventPublisher(endpoint(sink), None, credential) as publisher,
+        EventGridSender(endpoint(sink), None, credential) as publisher,
     ):
-        result = publisher.publish(an_event())
+        result = publisher.send(an_event())
     assert result == Published()
     headers = sink.received[0].headers
     assert headers["authorization"] == f"Bearer {credential.token}"
@@ -94,8 +89,8 @@ def test_publishes_with_a_token_when_no_key_is_set() -> None:
 def test_failures_come_back_classified_and_are_not_retried_by_the_sdk(
     reply: Reply, transient: bool, retry_after: float | None
 ) -> None:
-    with serve(always(reply)) as sink, EventPublisher(endpoint(sink), KEY, None) as publisher:
-        result = publisher.publish(an_event())
+    with serve(always(reply)) as sink, EventGridSender(endpoint(sink), KEY, None) as publisher:
+        result = publisher.send(an_event())
     assert isinstance(result, PublishFailed)
     assert result.transient is transient
     assert result.retry_after_seconds == retry_after
@@ -107,8 +102,8 @@ def test_failures_come_back_classified_and_are_not_retried_by_the_sdk(
 def test_an_unreachable_topic_is_transient() -> None:
     with serve(always(Reply(200))) as sink:
         url = endpoint(sink)
-    with EventPublisher(url, KEY, None) as publisher:
-        result = publisher.publish(an_event())
+    with EventGridSender(url, KEY, None) as publisher:
+        result = publisher.send(an_event())
     assert isinstance(result, PublishFailed)
     assert result.transient
 
@@ -116,9 +111,9 @@ def test_an_unreachable_topic_is_transient() -> None:
 def test_a_token_failure_is_transient_and_sends_nothing() -> None:
     with (
         serve(always(Reply(200))) as sink,
-        EventPublisher(endpoint(sink), None, FailingCredential()) as publisher,
+        EventGridSender(endpoint(sink), None, FailingCredential()) as publisher,
     ):
-        result = publisher.publish(an_event())
+        result = publisher.send(an_event())
     assert isinstance(result, PublishFailed)
     assert result.transient
     assert sink.received == []
@@ -131,40 +126,21 @@ def test_the_key_and_token_never_reach_the_logs(caplog: pytest.LogCaptureFixture
     for reply in (Reply(200), Reply(401), Reply(500)):
         with serve(always(reply)) as sink:
             for publisher in (
-                EventPublisher(endpoint(sink), KEY, None),
-                EventPublisher(endpoint(sink), None, credential),
+                EventGridSender(endpoint(sink), KEY, None),
+                EventGridSender(endpoint(sink), None, credential),
             ):
                 with publisher:
-                    results.append(publisher.publish(an_event()))
+                    results.append(publisher.send(an_event()))
     assert caplog.records
     assert KEY not in caplog.text
     assert credential.token not in caplog.text
-    dumped = json.dumps([r.to_dict() for r in results])
+    dumped = json.dumps([r.to_json() for r in results])
     assert KEY not in dumped
     assert credential.token not in dumped
 
 
 def test_refuses_plain_http_off_loopback_and_a_missing_credential() -> None:
     with pytest.raises(ValueError, match="https"):
-        EventPublisher("http://topic.westeurope-1.eventgrid.azure.net/api/events", KEY, None)
+        EventGridSender("http://topic.westeurope-1.eventgrid.azure.net/api/events", KEY, None)
     with pytest.raises(ValueError, match="key or a token"):
-        EventPublisher("https://topic.westeurope-1.eventgrid.azure.net/api/events", None, None)
-
-
-def test_results_survive_a_json_round_trip() -> None:
-    for result in (Published(), PublishFailed("Event Grid answered 503", True, 5.0, 503)):
-        assert publish_result_from_dict(json.loads(json.dumps(result.to_dict()))) == result
-    assert Published().to_dict()["kind"] == "published"
-    assert PublishFailed("x", False).to_dict()["kind"] == "failed"
-    with pytest.raises(ValueError):
-        publish_result_from_dict({"kind": "status"})
-
-
-def test_from_settings() -> None:
-    with serve(always(Reply(200))) as sink:
-        settings = load_settings(
-            {"EVENTGRID_TOPIC_ENDPOINT": endpoint(sink), "EVENTGRID_TOPIC_KEY": KEY}
-        )
-        with EventPublisher.from_settings(settings, None) as publisher:
-            assert publisher.publish(an_event()) == Published()
-    assert sink.received[0].headers["aeg-sas-key"] == KEY
+        EventGridSender("https://topic.westeurope-1.eventgrid.azure.net/api/events", None, None)

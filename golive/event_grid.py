@@ -1,4 +1,4 @@
-"""Publishes one CloudEvent to the Event Grid topic and says whether it was accepted.
+"""Sends one CloudEvent to the Event Grid topic and says whether it was accepted.
 
 The orchestrator owns retries (with durable timers, for at least a day), so the SDK is
 told not to retry (`retry_total=0`) and every failure comes back as a result. The event
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,17 +18,11 @@ from azure.core.exceptions import AzureError, HttpResponseError
 from azure.core.messaging import CloudEvent
 from azure.eventgrid import EventGridPublisherClient
 
+from golive.activity_results import Published, PublishFailed, PublishResult
 from golive.http_headers import retry_after_seconds
-from golive.netloc import is_loopback_host
-from golive.settings import Settings
+from golive.origin import is_loopback_host
 
-__all__ = [
-    "EventPublisher",
-    "PublishFailed",
-    "PublishResult",
-    "Published",
-    "publish_result_from_dict",
-]
+__all__ = ["EventGridSender"]
 
 _log = logging.getLogger(__name__)
 _MAX_REASON = 500
@@ -60,58 +53,7 @@ logging.getLogger("azure.eventgrid._legacy._generated._serialization").addFilter
 )
 
 
-@dataclass(frozen=True)
-class Published:
-    """Event Grid accepted the event (HTTP 200)."""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": "published"}
-
-
-@dataclass(frozen=True)
-class PublishFailed:
-    """Event Grid did not accept the event.
-
-    `transient` is False for answers that need a fix (400, 401, 403, 404, 413): the
-    orchestrator should still keep retrying until its give-up time, since a fixed key or
-    role assignment makes the same event go through and nothing must be lost.
-    """
-
-    reason: str
-    transient: bool
-    retry_after_seconds: float | None = None
-    http_status: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": "failed",
-            "reason": self.reason,
-            "transient": self.transient,
-            "retryAfterSeconds": self.retry_after_seconds,
-            "httpStatus": self.http_status,
-        }
-
-
-PublishResult = Published | PublishFailed
-
-
-def publish_result_from_dict(data: Mapping[str, Any]) -> PublishResult:
-    kind = data.get("kind")
-    if kind == "published":
-        return Published()
-    if kind == "failed":
-        retry_after = data.get("retryAfterSeconds")
-        status = data.get("httpStatus")
-        return PublishFailed(
-            reason=str(data["reason"]),
-            transient=bool(data["transient"]),
-            retry_after_seconds=None if retry_after is None else float(retry_after),
-            http_status=None if status is None else int(status),
-        )
-    raise ValueError(f"unknown publish result kind {kind!r}")
-
-
-class EventPublisher:
+class EventGridSender:
     """Sends events with a topic key when one is set, else with the app's identity."""
 
     def __init__(
@@ -138,23 +80,16 @@ class EventPublisher:
         self._timeout = timeout
         self._client = EventGridPublisherClient(endpoint, auth)
 
-    @classmethod
-    def from_settings(
-        cls, settings: Settings, credential: TokenCredential | None
-    ) -> EventPublisher:
-        """The publisher the app's settings describe (endpoint, and key if one is set)."""
-        return cls(settings.eventgrid_endpoint, settings.eventgrid_key, credential)
-
     def close(self) -> None:
         self._client.close()
 
-    def __enter__(self) -> EventPublisher:
+    def __enter__(self) -> EventGridSender:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def publish(self, event: Mapping[str, Any]) -> PublishResult:
+    def send(self, event: Mapping[str, Any]) -> PublishResult:
         """Send one event (a CloudEvents JSON dict, as built by golive.events)."""
         options: dict[str, Any] = {
             "retry_total": 0,
