@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 import requests
@@ -29,6 +29,7 @@ from golive.origin import Origin, origin_of
 __all__ = [
     "MAX_BODY_BYTES",
     "Answer",
+    "BearerClient",
     "BearerSession",
     "checked_origin",
     "classify_failure",
@@ -178,3 +179,18 @@ def classify_failure(
 def clip(text: str) -> str:
     """At most a few hundred characters of a text that came from outside."""
     return text if len(text) <= _MAX_ECHO else text[: _MAX_ECHO - 1] + "…"
+
+
+class BearerClient:
+    """Base of the API clients: their `BearerSession`, closed with the client."""
+
+    _http: BearerSession
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

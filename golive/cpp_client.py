@@ -27,7 +27,14 @@ from golive.activity_results import (
     Transient,
     UnsafeLocation,
 )
-from golive.bearer_http import Answer, BearerSession, checked_origin, classify_failure, clip
+from golive.bearer_http import (
+    Answer,
+    BearerClient,
+    BearerSession,
+    checked_origin,
+    classify_failure,
+    clip,
+)
 from golive.errors import UnsafeLocationError
 from golive.go_live_request import GoLiveRequest
 from golive.http_headers import retry_after_seconds
@@ -93,7 +100,7 @@ def _checked_base_origin(base_url: str) -> Origin:
     return checked_origin(base_url, "CPP")
 
 
-class CppClient:
+class CppClient(BearerClient):
     """Calls the CPP go-live API with a bearer token from `credential` for `scope`."""
 
     def __init__(
@@ -107,15 +114,6 @@ class CppClient:
         # Refuses a base that would leak the token.
         self._http = BearerSession("CPP", base_url, credential, scope, timeout, session)
         self._base_url = base_url.rstrip("/")
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> CppClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # -- public calls ---------------------------------------------------------------
 

@@ -35,7 +35,7 @@ from golive.activity_results import (
     Rejected,
     Transient,
 )
-from golive.bearer_http import Answer, BearerSession, classify_failure, clip
+from golive.bearer_http import Answer, BearerClient, BearerSession, classify_failure, clip
 from golive.go_live_request import GoLiveRequest
 from golive.http_headers import retry_after_seconds
 from golive.ingestion_states import (
@@ -76,7 +76,7 @@ _HINT_403 = (
 )
 
 
-class IngestionClient:
+class IngestionClient(BearerClient):
     """Calls the Product Ingestion API with a Graph token from `credential` for `scope`."""
 
     def __init__(
@@ -95,15 +95,6 @@ class IngestionClient:
         )
         self._base_url = base_url.rstrip("/")
         self._version = version
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> IngestionClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # -- the go-live ------------------------------------------------------------------------
 
