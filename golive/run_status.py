@@ -104,6 +104,8 @@ class RunStatus:
     events: tuple[Mapping[str, Any], ...] = ()
     # The Marketplace API the run uses; None: the CPP API (runs before there was a choice).
     api: str | None = None
+    # Product Ingestion only: where its two stages stand (IngestionProgress.summary()).
+    product_ingestion: Mapping[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The custom status, within the extension's limit (`within_status_limit`)."""
@@ -112,6 +114,7 @@ class RunStatus:
     def _json(self) -> dict[str, Any]:
         data = {
             "phase": str(self.phase),
+            "productIngestion": dict(self.product_ingestion) if self.product_ingestion else None,
             "runId": self.run_id,
             "requestId": self.request_id,
             "correlationId": self.correlation_id,
@@ -143,6 +146,7 @@ class RunStatus:
             return None
         return cls(
             phase=Phase(data["phase"]),
+            product_ingestion=data.get("productIngestion"),
             run_id=data.get("runId"),
             request_id=data.get("requestId"),
             correlation_id=data.get("correlationId"),
