@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP_PY := $(VENV)/.installed
 STAMP_NODE := node_modules/.installed
 
-.PHONY: setup run serve test lint bench clean
+.PHONY: setup run serve test lint bench soak clean
 
 setup: $(STAMP_PY) $(STAMP_NODE)
 
@@ -39,6 +39,10 @@ lint: setup
 
 bench: setup
 	$(PY) -m bench
+
+# The long crash (100 go-lives, 50 SIGKILLs) and load (1,000 go-lives) runs; minutes.
+soak: setup
+	$(PY) -m tests.hardening.soak
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -1,4 +1,5 @@
-"""One small activity per side effect. Each classifies CPP's or Event Grid's answer
+"""One small activity per side effect. Each classifies CPP's, Product Ingestion's or Event
+Grid's answer
 into a result of golive/activity_results.py for the orchestrator to decide on; each is
 safe to run more than once, because Durable Functions runs activities at least once.
 
@@ -15,17 +16,26 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from activities.clients import cpp_client, event_grid_sender
-from golive.activity_inputs import OfferCall, PollCall, PublishCall
+from activities.clients import cpp_client, event_grid_sender, ingestion_client
+from golive.activity_inputs import JobCall, LiveCall, OfferCall, PollCall, PublishCall
 from golive.activity_results import (
     Accepted,
     ActivityResult,
+    ConfigureAccepted,
+    JobCancelAccepted,
+    JobStatus,
+    LivePushFound,
+    LiveSubmissionStatus,
     OperationStatus,
     Published,
 )
 from golive.function_names import (
     CANCEL_ACTIVITY,
     GO_LIVE_ACTIVITY,
+    INGESTION_CANCEL_ACTIVITY,
+    INGESTION_JOB_ACTIVITY,
+    INGESTION_LIVE_ACTIVITY,
+    INGESTION_START_ACTIVITY,
     POLL_ACTIVITY,
     PUBLISH_ACTIVITY,
 )
@@ -72,6 +82,50 @@ def publish_event(payload: dict) -> dict:
     return _answer(message, {**call.log, **event}, result)
 
 
+@blueprint.activity_trigger(input_name="payload", activity=INGESTION_START_ACTIVITY)
+def start_ingestion_go_live(payload: dict) -> dict:
+    """Product Ingestion: check the preview and POST configure, or find the push under way
+    (so a repeat never configures twice)."""
+    call = OfferCall.from_json(payload)
+    result = ingestion_client().go_live(call.request)
+    return _answer("Product Ingestion go-live requested", call.log, result)
+
+
+@blueprint.activity_trigger(input_name="payload", activity=INGESTION_JOB_ACTIVITY)
+def poll_configure_job(payload: dict) -> dict:
+    """GET the configure job's status; a read, so repeating it is harmless."""
+    call = JobCall.from_json(payload)
+    return _answer("configure job polled", call.log, ingestion_client().get_job(call.job_id))
+
+
+@blueprint.activity_trigger(input_name="payload", activity=INGESTION_LIVE_ACTIVITY)
+def poll_live_submission(payload: dict) -> dict:
+    """GET the live target's submission; a read, so repeating it is harmless."""
+    call = LiveCall.from_json(payload)
+    result = ingestion_client().get_live_submission(call.product_id, call.submission_id)
+    return _answer("live submission polled", call.log, result)
+
+
+@blueprint.activity_trigger(input_name="payload", activity=INGESTION_CANCEL_ACTIVITY)
+def cancel_configure_job(payload: dict) -> dict:
+    """POST configure/{jobId}/cancel; a repeat meets "already completed", an answer too."""
+    call = JobCall.from_json(payload)
+    result = ingestion_client().cancel_job(call.job_id)
+    return _answer("configure job cancel requested", call.log, result)
+
+
+_WENT_WELL = (
+    Accepted
+    | OperationStatus
+    | Published
+    | ConfigureAccepted
+    | LivePushFound
+    | JobStatus
+    | LiveSubmissionStatus
+    | JobCancelAccepted
+)
+
+
 def _answer(message: str, ids: Mapping[str, Any], result: ActivityResult) -> dict[str, Any]:
     """Log one line for the activity (its ids, the result's kind and what explains it) and
     return the result as the JSON the orchestrator rebuilds."""
@@ -81,9 +135,14 @@ def _answer(message: str, ids: Mapping[str, Any], result: ActivityResult) -> dic
         "code": getattr(result, "code", None),
         "reason": getattr(result, "reason", None),
     }
-    if isinstance(result, OperationStatus):
-        fields["cppStatus"] = result.snapshot.status
-    went_well = isinstance(result, Accepted | OperationStatus | Published)
+    match result:
+        case OperationStatus(snapshot=snapshot):
+            fields["cppStatus"] = snapshot.status
+        case JobStatus(job=job) | ConfigureAccepted(job=job):
+            fields["jobStatus"], fields["jobResult"] = job.job_status, job.job_result
+        case LiveSubmissionStatus(submission=live):
+            fields["liveStatus"], fields["liveResult"] = live.status, live.result
+    went_well = isinstance(result, _WENT_WELL)
     level = logging.INFO if went_well else logging.WARNING
     log_event(logger, message, {**ids, **fields}, level)
     return result.to_json()

@@ -11,6 +11,7 @@ from functools import cache
 from golive.cpp_client import CppClient
 from golive.event_grid import EventGridSender
 from golive.identity import build_credential
+from golive.ingestion_client import IngestionClient
 from golive.settings import current_settings
 
 
@@ -22,6 +23,17 @@ def cpp_client() -> CppClient:
         credential=build_credential(config.managed_identity_client_id),
         scope=config.cpp_token_scope,
         timeout=config.cpp_request_timeout_seconds,
+    )
+
+
+@cache
+def ingestion_client() -> IngestionClient:
+    config = current_settings()
+    return IngestionClient(
+        config.product_ingestion_base_url,
+        build_credential(config.managed_identity_client_id),
+        config.product_ingestion_token_scope,
+        config.cpp_request_timeout_seconds,
     )
 
 

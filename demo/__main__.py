@@ -1,9 +1,11 @@
 """`python -m demo run` (make run) and `python -m demo serve` (make serve).
 
-run:   one go-live sent through the queue, as an upstream system would, for an offer
-       whose CPP operation takes three simulated days, half a day of it blocked at
-       certification; live progress; the ActionRequired and completion events; exit 0.
-serve: the same stack kept running for trying the HTTP routes by hand.
+run:   two go-lives sent through the queue, as an upstream system would: a CPP offer
+       whose operation takes three simulated days, half a day of it blocked at
+       certification, then a Partner Center product through Product Ingestion whose
+       configure job runs a day and its live submission most of another; live progress,
+       the ActionRequired and completion events; exit 0.
+serve: the same stack kept running for trying the HTTP routes by hand (both APIs).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 
 from demo.stack import LocalStack, run_local_stack
 from simulators.cpp import Scenario
+from simulators.ingestion import IngestionScenario
 
 PUBLISHER = "contoso"
 OFFER = "contoso-analytics"
@@ -29,6 +32,10 @@ DEMO_SCENARIO = Scenario(
     duration=timedelta(days=2, hours=12),
     blocked_step="certification",
     blocked_for=timedelta(hours=12),
+)
+INGESTION_OFFER = "contoso-insights-saas"
+DEMO_PRODUCT = IngestionScenario(
+    job_duration=timedelta(days=1, hours=6), live_duration=timedelta(hours=18)
 )
 WALL_LIMIT_SECONDS = 50.0
 
@@ -63,28 +70,36 @@ def run_demo(port: int) -> int:
         "starting Azurite, the CPP / Event Grid / managed-identity simulators and devhost "
         "(virtual time)..."
     )
-    with run_local_stack(scenarios={(PUBLISHER, OFFER): DEMO_SCENARIO}, port=port) as stack:
+    with run_local_stack(
+        scenarios={(PUBLISHER, OFFER): DEMO_SCENARIO},
+        products={INGESTION_OFFER: DEMO_PRODUCT},
+        port=port,
+    ) as stack:
         say(f"devhost serving the app at {stack.base_url}")
-        request_id = f"demo-{uuid.uuid4().hex[:8]}"
-        message = {
-            "publisherId": PUBLISHER,
-            "offerId": OFFER,
-            "requestId": request_id,
-            "correlationId": "make-run",
-        }
-        say(f"queue {stack.queue_name} <- {json.dumps(message)}")
-        stack.send_go_live(message)
-        return follow(stack)
+        results = []
+        for offer, api in ((OFFER, "cpp"), (INGESTION_OFFER, "productIngestion")):
+            message = {
+                "publisherId": PUBLISHER,
+                "offerId": offer,
+                "requestId": f"demo-{uuid.uuid4().hex[:8]}",
+                "correlationId": "make-run",
+                "api": api,
+            }
+            say(f"--- go-live through {api}")
+            say(f"queue {stack.queue_name} <- {json.dumps(message)}")
+            stack.send_go_live(message)
+            results.append(follow(stack, offer))
+        return max(results)
 
 
-def follow(stack: LocalStack) -> int:
+def follow(stack: LocalStack, offer: str) -> int:
     """Print progress as it changes and each event as Event Grid receives it."""
     started_wall = time.monotonic()
     started_sim = stack.clock.now()
     last_line = ""
-    printed_events = 0
+    printed_events = len(stack.eventgrid.events)
     while time.monotonic() - started_wall < WALL_LIMIT_SECONDS:
-        status = stack.status(PUBLISHER, OFFER)
+        status = stack.status(PUBLISHER, offer)
         if status is not None:
             line = progress_line(status)
             if line != last_line:
@@ -111,6 +126,15 @@ def follow(stack: LocalStack) -> int:
 def progress_line(status: dict[str, Any]) -> str:
     """One line of what changed; polls rounded so that every poll is not a new line."""
     polls = status.get("polls") or 0
+    shown_polls = polls - polls % 25 if polls > 25 else polls
+    stages = status.get("productIngestion")
+    if status.get("api") == "productIngestion":
+        stages = stages or {}
+        return (
+            f"phase={status.get('phase')} stage={stages.get('stage')} "
+            f"job={stages.get('jobStatus')}/{stages.get('jobResult')} "
+            f"live={stages.get('liveStatus')}/{stages.get('liveResult')} polls={shown_polls}"
+        )
     step = status.get("currentStep")
     step_status = next(
         (s.get("status") for s in status.get("steps") or [] if s.get("name") == step), None
@@ -118,7 +142,7 @@ def progress_line(status: dict[str, Any]) -> str:
     shown_step = f"{step} ({step_status})" if step_status else str(step)
     return (
         f"phase={status.get('phase')} cpp={status.get('cppStatus')} "
-        f"step={shown_step} polls={polls - polls % 25 if polls > 25 else polls}"
+        f"step={shown_step} polls={shown_polls}"
     )
 
 
@@ -130,6 +154,14 @@ def show_event(event: dict[str, Any]) -> None:
         say(
             f"      needs a person: step={condition.get('step')} status={condition.get('status')}"
             f" message={condition.get('message')!r}"
+        )
+    elif data.get("api") == "productIngestion":
+        stages = data.get("productIngestion") or {}
+        say(
+            f"      api=productIngestion job={stages.get('jobId')} "
+            f"{stages.get('jobStatus')}/{stages.get('jobResult')} "
+            f"live={stages.get('liveStatus')}/{stages.get('liveResult')} "
+            f"polls={data.get('polls')} finished={data.get('finishedAt')}"
         )
     else:
         say(
@@ -146,6 +178,7 @@ def serve(port: int, *, virtual_time: bool) -> int:
         base = stack.base_url
         say(f"devhost: {base}  ({'virtual' if virtual_time else 'real'} time)")
         say(f"CPP simulator: {stack.cpp.base_url}  Event Grid: {stack.eventgrid.endpoint}")
+        say(f"Product Ingestion simulator: {stack.ingestion.api_base_url}")
         keys = stack.devhost.keys
         durable_api = f"{base}/runtime/webhooks/durabletask/instances"
         say(f"Durable API:   {durable_api}?code={keys.durable_system}")
@@ -158,6 +191,11 @@ def serve(port: int, *, virtual_time: bool) -> int:
             f"  curl -i -X POST {key} {base}/api/golive/contoso/demo-offer-slow-blocked/cancel "
             "-d '{\"cancelOperation\": true}'"
         )
+        say(
+            f"  curl -i -X POST {key} {base}/api/golive/contoso/saas-offer-slow "
+            '-d \'{"api": "productIngestion"}\'   # Product Ingestion'
+        )
+        say(f"  curl -s {key} {base}/api/golive/contoso/saas-offer-slow")
         say(f"  curl -s {stack.eventgrid.endpoint}   # events received")
         say(f"Dashboard:     {base}/api/dashboard  (enter once: {keys.default_function})")
         say("Ctrl-C stops everything.")

@@ -1,4 +1,4 @@
-"""The whole go-live app running locally: Azurite, the three simulators and devhost.
+"""The whole go-live app running locally: Azurite, the simulators and devhost.
 
 The demo (`make run`, `make serve`) and the end-to-end tests use the same stack,
 so what the demo shows is what the tests check. Everything binds 127.0.0.1 on
@@ -24,6 +24,7 @@ from devhost.testing import RunningDevhost, run_devhost
 from simulators.cpp import CppSimulator, Scenario
 from simulators.eventgrid import EventGridSimulator
 from simulators.identity import IdentitySimulator
+from simulators.ingestion import IngestionScenario, IngestionSimulator
 from simulators.tokens import TokenAuthority
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +39,7 @@ class LocalStack:
     cpp: CppSimulator
     eventgrid: EventGridSimulator
     identity: IdentitySimulator
+    ingestion: IngestionSimulator
     azurite: Azurite
     clock: Clock
     queue_name: str
@@ -91,6 +93,7 @@ def app_environment(
     cpp: CppSimulator,
     eventgrid: EventGridSimulator,
     identity: IdentitySimulator,
+    ingestion: IngestionSimulator,
     *,
     use_topic_key: bool = True,
 ) -> dict[str, str]:
@@ -99,6 +102,7 @@ def app_environment(
         "AzureWebJobsStorage": azurite.connection_string,
         "GOLIVE_QUEUE_NAME": QUEUE_NAME,
         "CPP_API_BASE_URL": cpp.base_url,
+        "PRODUCT_INGESTION_BASE_URL": ingestion.api_base_url,
         "EVENTGRID_TOPIC_ENDPOINT": eventgrid.endpoint,
         "AZURE_TOKEN_CREDENTIALS": "ManagedIdentityCredential",
         **identity.environment(),
@@ -114,6 +118,7 @@ def run_local_stack(
     virtual_time: bool = True,
     settings: Mapping[str, str] | None = None,
     scenarios: Mapping[tuple[str, str], Scenario] | None = None,
+    products: Mapping[str, IngestionScenario] | None = None,
     azurite: Azurite | None = None,
     use_topic_key: bool = True,
     port: int = 0,
@@ -128,15 +133,20 @@ def run_local_stack(
         cpp = stack.enter_context(
             CppSimulator(authority=authority, now=clock.now, scenarios=scenarios)
         )
+        ingestion = stack.enter_context(
+            IngestionSimulator(authority=authority, now=clock.now, scenarios=products)
+        )
         eventgrid = stack.enter_context(
             EventGridSimulator(authority=authority, now=clock.now, jsonl_path=events_file)
         )
         environment = {
-            **app_environment(storage, cpp, eventgrid, identity, use_topic_key=use_topic_key),
+            **app_environment(
+                storage, cpp, eventgrid, identity, ingestion, use_topic_key=use_topic_key
+            ),
             **(settings or {}),
         }
         devhost = stack.enter_context(
             run_devhost(PROJECT_ROOT, env=environment, clock=clock, port=port)
         )
         queue_name = environment["GOLIVE_QUEUE_NAME"]
-        yield LocalStack(devhost, cpp, eventgrid, identity, storage, clock, queue_name)
+        yield LocalStack(devhost, cpp, eventgrid, identity, ingestion, storage, clock, queue_name)

@@ -14,7 +14,7 @@ from typing import Any
 
 from golive.go_live_request import GoLiveRequest
 
-__all__ = ["OfferCall", "PollCall", "PublishCall"]
+__all__ = ["JobCall", "LiveCall", "OfferCall", "PollCall", "PublishCall"]
 
 LogIds = Mapping[str, Any]
 
@@ -62,3 +62,38 @@ class PublishCall:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> PublishCall:
         return cls(data["event"], data.get("log") or {})
+
+
+@dataclass(frozen=True)
+class JobCall:
+    """Input of the configure job poll and cancel: the job's id."""
+
+    job_id: str
+    log: LogIds = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"jobId": self.job_id, "log": dict(self.log)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> JobCall:
+        return cls(str(data["jobId"]), data.get("log") or {})
+
+
+@dataclass(frozen=True)
+class LiveCall:
+    """Input of the live submission poll: the product and the submission it should show."""
+
+    product_id: str
+    submission_id: str
+    log: LogIds = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "productId": self.product_id,
+            "submissionId": self.submission_id,
+            "log": dict(self.log),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LiveCall:
+        return cls(str(data["productId"]), str(data["submissionId"]), data.get("log") or {})

@@ -11,7 +11,11 @@ hold them.
 - `Rejected`: CPP refused; retrying without fixing the cause will not help;
 - `Transient`: the call may succeed later (429, 5xx, timeouts, connection, token);
 - `UnsafeLocation`: CPP pointed somewhere the bearer token must not go;
-- `PublishFailed`: Event Grid did not accept the event.
+- `PublishFailed`: Event Grid did not accept the event;
+- Product Ingestion (golive/ingestion_client.py): `ConfigureAccepted` and `LivePushFound`
+  start a go-live, `JobStatus` and `LiveSubmissionStatus` follow its two stages,
+  `JobCancelAccepted` and `JobCancelRefused` answer a cancel; `Rejected` and `Transient`
+  mean the same as for CPP.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, cast
 
 from golive.errors import ActivityResultError
+from golive.ingestion_states import JobSnapshot, SubmissionSnapshot
 from golive.json_fields import from_json_fields, json_fields
 from golive.operation import OperationSnapshot
 
@@ -29,6 +34,16 @@ __all__ = [
     "ActivityResult",
     "CancelAccepted",
     "CancelResult",
+    "ConfigureAccepted",
+    "IngestionStartResult",
+    "JobCancelAccepted",
+    "JobCancelRefused",
+    "JobCancelResult",
+    "JobPollResult",
+    "JobStatus",
+    "LivePollResult",
+    "LivePushFound",
+    "LiveSubmissionStatus",
     "OperationStatus",
     "PollResult",
     "PublishFailed",
@@ -39,6 +54,10 @@ __all__ = [
     "Transient",
     "UnsafeLocation",
     "cancel_result",
+    "ingestion_start_result",
+    "job_cancel_result",
+    "job_poll_result",
+    "live_poll_result",
     "poll_result",
     "publish_result",
     "start_result",
@@ -148,11 +167,80 @@ class PublishFailed(_Shape, kind="failed"):
     http_status: int | None = None
 
 
+@dataclass(frozen=True)
+class ConfigureAccepted(_Shape, kind="configureAccepted"):
+    """`POST configure` took the preview submission to live; the job is `job`."""
+
+    DECODERS: ClassVar = {"job": JobSnapshot.from_dict}
+
+    product_id: str
+    submission_id: str
+    job: JobSnapshot
+
+
+@dataclass(frozen=True)
+class LivePushFound(_Shape, kind="livePushFound"):
+    """The preview is already on its way to live (an earlier try whose answer was lost):
+    follow the live submission; the job id is not known."""
+
+    product_id: str
+    submission_id: str
+
+
+@dataclass(frozen=True)
+class JobStatus(_Shape, kind="jobStatus"):
+    """One read of the configure job; `retry_after_seconds` if the API asked to wait."""
+
+    DECODERS: ClassVar = {"job": JobSnapshot.from_dict}
+
+    job: JobSnapshot
+    retry_after_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class LiveSubmissionStatus(_Shape, kind="liveSubmissionStatus"):
+    """One read of the live target's submission."""
+
+    DECODERS: ClassVar = {"submission": SubmissionSnapshot.from_dict}
+
+    submission: SubmissionSnapshot
+    retry_after_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class JobCancelAccepted(_Shape, kind="jobCancelAccepted"):
+    """The API took the cancel; `job` is the status it answered with, if readable."""
+
+    DECODERS: ClassVar = {"job": JobSnapshot.from_dict}
+
+    job: JobSnapshot | None = None
+
+
+@dataclass(frozen=True)
+class JobCancelRefused(_Shape, kind="jobCancelRefused"):
+    """The API refused the cancel ("Cannot cancel job, job has already completed.")."""
+
+    message: str
+
+
 StartResult = Accepted | Rejected | Transient | UnsafeLocation
 PollResult = OperationStatus | Rejected | Transient | UnsafeLocation
 CancelResult = CancelAccepted | Rejected | Transient
 PublishResult = Published | PublishFailed | Transient
-ActivityResult = StartResult | PollResult | CancelResult | PublishResult
+IngestionStartResult = ConfigureAccepted | LivePushFound | Rejected | Transient
+JobPollResult = JobStatus | Rejected | Transient
+LivePollResult = LiveSubmissionStatus | Rejected | Transient
+JobCancelResult = JobCancelAccepted | JobCancelRefused | Rejected | Transient
+ActivityResult = (
+    StartResult
+    | PollResult
+    | CancelResult
+    | PublishResult
+    | IngestionStartResult
+    | JobPollResult
+    | LivePollResult
+    | JobCancelResult
+)
 
 
 def _rebuilt(data: object, shape: Any, activity: str) -> Any:
@@ -189,3 +277,23 @@ def cancel_result(data: object) -> CancelResult:
 def publish_result(data: object) -> PublishResult:
     """Rebuild what the publish activity returned."""
     return cast(PublishResult, _rebuilt(data, PublishResult, "publish"))
+
+
+def ingestion_start_result(data: object) -> IngestionStartResult:
+    """Rebuild what the Product Ingestion go-live activity returned."""
+    return cast(IngestionStartResult, _rebuilt(data, IngestionStartResult, "configure"))
+
+
+def job_poll_result(data: object) -> JobPollResult:
+    """Rebuild what the configure job poll returned."""
+    return cast(JobPollResult, _rebuilt(data, JobPollResult, "job poll"))
+
+
+def live_poll_result(data: object) -> LivePollResult:
+    """Rebuild what the live submission poll returned."""
+    return cast(LivePollResult, _rebuilt(data, LivePollResult, "live poll"))
+
+
+def job_cancel_result(data: object) -> JobCancelResult:
+    """Rebuild what the configure job cancel returned."""
+    return cast(JobCancelResult, _rebuilt(data, JobCancelResult, "job cancel"))

@@ -15,6 +15,7 @@ from golive.errors import InvalidRequestError
 __all__ = ["MAX_REASON_CHARS", "CancelRequest", "parse_cancel_body"]
 
 MAX_REASON_CHARS = 500
+MAX_BODY_BYTES = 16 * 1024  # as for a start body; read no further
 _FIELDS = ("cancelOperation", "reason")
 
 
@@ -45,12 +46,16 @@ class CancelRequest:
 
 def parse_cancel_body(raw: bytes) -> CancelRequest:
     """Parse `{"cancelOperation"?: bool, "reason"?: str}`; an empty body is a plain cancel."""
+    if len(raw) > MAX_BODY_BYTES:
+        raise InvalidRequestError(f"body is longer than {MAX_BODY_BYTES} bytes")
     if not raw.strip():
         return CancelRequest()
     try:
         body = json.loads(raw)
     except ValueError as error:
         raise InvalidRequestError(f"body is not valid JSON: {error}") from None
+    except RecursionError:  # not a ValueError: it would escape as a 500
+        raise InvalidRequestError("body is nested too deeply to be a request") from None
     if not isinstance(body, dict):
         raise InvalidRequestError("body must be a JSON object")
     unknown = set(body) - set(_FIELDS)

@@ -9,15 +9,12 @@ a header, so the token cannot reach a log.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 from urllib.parse import parse_qsl, quote, urljoin, urlsplit, urlunsplit
 
 import requests
 from azure.core.credentials import TokenCredential
-from azure.core.exceptions import AzureError
-from requests.structures import CaseInsensitiveDict
 
 from golive.activity_results import (
     Accepted,
@@ -30,6 +27,14 @@ from golive.activity_results import (
     Transient,
     UnsafeLocation,
 )
+from golive.bearer_http import (
+    Answer,
+    BearerClient,
+    BearerSession,
+    checked_origin,
+    classify_failure,
+    clip,
+)
 from golive.errors import UnsafeLocationError
 from golive.go_live_request import GoLiveRequest
 from golive.http_headers import retry_after_seconds
@@ -39,9 +44,6 @@ from golive.origin import Origin, origin_of
 __all__ = ["API_VERSION", "CppClient", "UnsafeLocationError", "resolve_operation_url"]
 
 API_VERSION = "2017-10-31"
-MAX_BODY_BYTES = 2 * 1024 * 1024
-_USER_AGENT = "marketplace-golive-orchestrator/0.1"
-_MAX_ECHO = 500
 
 _log = logging.getLogger(__name__)
 
@@ -95,28 +97,10 @@ def resolve_operation_url(base_url: str, location: str) -> str:
 
 
 def _checked_base_origin(base_url: str) -> Origin:
-    try:
-        base = origin_of(base_url)
-    except ValueError as error:
-        raise UnsafeLocationError(f"the CPP base URL is not valid ({error})") from None
-    if base.scheme != "https" and not base.is_loopback:
-        raise UnsafeLocationError("the CPP base URL must be https unless its host is loopback")
-    return base
+    return checked_origin(base_url, "CPP")
 
 
-class _Answer:
-    """Status, headers and (bounded) body of one HTTP answer."""
-
-    def __init__(self, status: int, headers: CaseInsensitiveDict[str], body: bytes) -> None:
-        self.status = status
-        self.headers = headers
-        self.body = body
-
-    def json(self) -> Any:
-        return json.loads(self.body.decode("utf-8-sig"))
-
-
-class CppClient:
+class CppClient(BearerClient):
     """Calls the CPP go-live API with a bearer token from `credential` for `scope`."""
 
     def __init__(
@@ -127,34 +111,20 @@ class CppClient:
         timeout: float,
         session: requests.Session | None = None,
     ) -> None:
-        _checked_base_origin(base_url)  # refuse a base that would leak the token
+        # Refuses a base that would leak the token.
+        self._http = BearerSession("CPP", base_url, credential, scope, timeout, session)
         self._base_url = base_url.rstrip("/")
-        self._credential = credential
-        self._scope = scope
-        self._timeout = timeout
-        self._own_session = session is None
-        self._session = session if session is not None else requests.Session()
-
-    def close(self) -> None:
-        if self._own_session:
-            self._session.close()
-
-    def __enter__(self) -> CppClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # -- public calls ---------------------------------------------------------------
 
     def go_live(self, request: GoLiveRequest) -> StartResult:
         """POST .../golive; Accepted carries the absolute, origin-checked operation URL."""
         answer = self._call("POST", self._offer_url(request, "golive"))
-        if not isinstance(answer, _Answer):
+        if not isinstance(answer, Answer):
             return answer
         if answer.status == 409:
             return self._running_go_live(request, answer)
-        if not 200 <= answer.status < 300:
+        if not answer.ok:
             return _classify_failure(answer)
         location = _operation_header(answer)
         if location is None:
@@ -170,18 +140,18 @@ class CppClient:
             return Accepted(operation_url=resolve_operation_url(self._base_url, location))
         except UnsafeLocationError as error:
             _log.warning("CPP go-live answered with an unsafe operation location: %s", error)
-            return UnsafeLocation(location=_clip(location), reason=str(error))
+            return UnsafeLocation(location=clip(location), reason=str(error))
 
     def get_operation(self, operation_url: str) -> PollResult:
         """GET the operation; the URL is origin-checked again before the token is sent."""
         try:
             url = resolve_operation_url(self._base_url, operation_url)
         except UnsafeLocationError as error:
-            return UnsafeLocation(location=_clip(operation_url), reason=str(error))
+            return UnsafeLocation(location=clip(operation_url), reason=str(error))
         answer = self._call("GET", url)
-        if not isinstance(answer, _Answer):
+        if not isinstance(answer, Answer):
             return answer
-        if not 200 <= answer.status < 300:
+        if not answer.ok:
             return _classify_failure(answer)
         try:
             snapshot = parse_operation(answer.json())
@@ -198,9 +168,9 @@ class CppClient:
     def cancel_go_live(self, request: GoLiveRequest) -> CancelResult:
         """POST .../cancel; 200 and 202 both count as accepted (CPP gives no stronger proof)."""
         answer = self._call("POST", self._offer_url(request, "cancel"))
-        if not isinstance(answer, _Answer):
+        if not isinstance(answer, Answer):
             return answer
-        if not 200 <= answer.status < 300:
+        if not answer.ok:
             return _classify_failure(answer)
         location = _operation_header(answer)
         operation_url = None
@@ -211,16 +181,16 @@ class CppClient:
                 _log.warning("CPP cancel answered with an unsafe operation location: %s", error)
         return CancelAccepted(http_status=answer.status, operation_url=operation_url)
 
-    def _running_go_live(self, request: GoLiveRequest, conflict: _Answer) -> StartResult:
+    def _running_go_live(self, request: GoLiveRequest, conflict: Answer) -> StartResult:
         """A 409: a go-live already runs, most often ours, accepted behind a timeout.
 
         Activities run at least once, so a repeated POST must not end the run Rejected:
         list the offer's operations and follow the one in progress instead.
         """
         listing = self._call("GET", self._offer_url(request, "operations"))
-        if not isinstance(listing, _Answer):
+        if not isinstance(listing, Answer):
             return listing
-        if not 200 <= listing.status < 300:
+        if not listing.ok:
             # The listing itself failed: a transient answer is retried as such, rather
             # than ending a go-live that CPP may well be running.
             return _classify_failure(listing)
@@ -247,44 +217,11 @@ class CppClient:
             f"?api-version={API_VERSION}"
         )
 
-    def _call(self, method: str, url: str) -> _Answer | Transient:
+    def _call(self, method: str, url: str) -> Answer | Transient:
         """Send one request with the bearer token; transport trouble becomes Transient."""
         # The last line of defence: whatever built `url`, the token goes nowhere else, and
         # what is sent is the URL exactly as checked.
-        url = resolve_operation_url(self._base_url, url)
-        try:
-            token = self._credential.get_token(self._scope).token
-        except AzureError as error:
-            return Transient(reason=f"could not get a token for {self._scope}: {_clip(str(error))}")
-        headers = {
-            "Authorization": f"Bearer {token}",
-            "Accept": "application/json",
-            "User-Agent": _USER_AGENT,
-        }
-        if method == "POST":
-            headers["Content-Type"] = "application/json"  # as CPP documents; no body
-        path = urlsplit(url).path
-        try:
-            with self._session.request(
-                method,
-                url,
-                headers=headers,
-                timeout=self._timeout,
-                allow_redirects=False,
-                stream=True,
-            ) as response:
-                body = _read_bounded(response)
-                answer = _Answer(response.status_code, response.headers, body)
-        except requests.Timeout:
-            _log.warning("CPP %s %s timed out after %ss", method, path, self._timeout)
-            return Transient(reason=f"CPP did not answer within {self._timeout:g} seconds")
-        except requests.RequestException as error:
-            _log.warning("CPP %s %s failed: %s", method, path, type(error).__name__)
-            return Transient(reason=f"could not reach CPP ({type(error).__name__})")
-        except _BodyTooLarge:
-            return Transient(reason=f"CPP's answer is larger than {MAX_BODY_BYTES} bytes")
-        _log.info("CPP %s %s -> %s", method, path, answer.status)
-        return answer
+        return self._http.send(method, resolve_operation_url(self._base_url, url))
 
 
 def _is_go_live(operation: dict[str, Any]) -> bool:
@@ -293,22 +230,7 @@ def _is_go_live(operation: dict[str, Any]) -> bool:
     return not isinstance(kind, str) or "live" in kind.lower()
 
 
-class _BodyTooLarge(Exception):
-    pass
-
-
-def _read_bounded(response: requests.Response) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_content(chunk_size=65536):
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise _BodyTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _operation_header(answer: _Answer) -> str | None:
+def _operation_header(answer: Answer) -> str | None:
     for name in ("Location", "Operation-Location"):
         value = answer.headers.get(name)
         if value and value.strip():
@@ -316,45 +238,25 @@ def _operation_header(answer: _Answer) -> str | None:
     return None
 
 
-def _classify_failure(answer: _Answer) -> Rejected | Transient:
+def _classify_failure(answer: Answer) -> Rejected | Transient:
     """Every non-2xx answer: 408, 429 and 5xx may pass; anything else needs a fix first."""
-    code, message = _error_body(answer)
-    status = answer.status
-    if status in (408, 429) or status >= 500:
-        retry_after = retry_after_seconds(answer.headers)
-        return Transient(
-            reason=f"CPP answered {status} {code}: {message}",
-            retry_after_seconds=retry_after,
-            http_status=status,
-        )
-    if 300 <= status < 400:
-        return Rejected(
-            http_status=status,
-            code="UnexpectedRedirect",
-            message=f"CPP answered with a redirect ({status}); redirects are not followed",
-        )
-    hint = {401: _HINT_401, 403: _HINT_403}.get(status)
-    return Rejected(http_status=status, code=code, message=message, hint=hint)
+    return classify_failure(answer, "CPP", _error_body(answer), {401: _HINT_401, 403: _HINT_403})
 
 
-def _error_body(answer: _Answer) -> tuple[str, str]:
+def _error_body(answer: Answer) -> tuple[str, str]:
     """CPP's `{"error": {"code", "message"}}`, or the best that can be read instead."""
     fallback_code = f"HTTP{answer.status}"
     try:
         data = answer.json()
     except ValueError:
         text = answer.body.decode("utf-8", "replace").strip()
-        return fallback_code, _clip(text) if text else f"CPP answered {answer.status}"
+        return fallback_code, clip(text) if text else f"CPP answered {answer.status}"
     error = data.get("error") if isinstance(data, dict) else None
     if not isinstance(error, dict):
         error = data if isinstance(data, dict) else {}
     code = error.get("code")
     message = error.get("message")
     return (
-        _clip(str(code)) if code else fallback_code,
-        _clip(str(message)) if message else f"CPP answered {answer.status}",
+        clip(str(code)) if code else fallback_code,
+        clip(str(message)) if message else f"CPP answered {answer.status}",
     )
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= _MAX_ECHO else text[: _MAX_ECHO - 1] + "…"

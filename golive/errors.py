@@ -5,7 +5,7 @@
     │   ├── InvalidQueueMessageError    a queue message that can never start a go-live
     │   └── InvalidFilterError          a query of the go-lives list the route cannot honour
     ├── SettingsError               a setting is missing or invalid (the app does not load)
-    ├── UnsafeLocationError         a URL that must not receive the CPP bearer token
+    ├── UnsafeLocationError         a URL that must not receive the CPP or Graph bearer token
     ├── OperationFormatError        a CPP operation body this app cannot read
     ├── ActivityResultError         an activity result the orchestrator cannot rebuild
     ├── EventValidationError        an event that breaks the CloudEvents or its data schema

@@ -102,6 +102,9 @@ class RunSummary:
     finished_at: str | None
     polls: int
     deadline: str | None = None
+    # Which API took the offer live, and for Product Ingestion where its two stages stand.
+    api: str = "cpp"
+    product_ingestion: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return json_fields(self)
@@ -156,7 +159,11 @@ def build_completion_event(
         raise ValueError("a rejection is given exactly for Marketplace.GoLive.Rejected")
     data = _summary_data(summary)
     if event_type == FAILED and reason is None and summary.error is None:
-        reason = f"the go-live failed (last CPP status {summary.cpp_status!r})"
+        reason = (
+            f"the go-live failed (last CPP status {summary.cpp_status!r})"
+            if summary.api == "cpp"
+            else "the go-live failed in Product Ingestion"
+        )
     data["reason"] = reason
     if rejection is not None:
         data["rejection"] = {

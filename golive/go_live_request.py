@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from golive.apis import GoLiveApi
 from golive.errors import InvalidRequestError
 from golive.json_fields import from_json_fields, json_fields
 
@@ -35,8 +36,8 @@ MAX_MESSAGE_CHARS = 16 * 1024
 _OFFER_ID = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_-]{{0,{MAX_OFFER_ID_LENGTH - 1}}}")
 _TOKEN = re.compile(rf"[A-Za-z0-9._:-]{{1,{MAX_TOKEN_LENGTH}}}")
 
-_QUEUE_FIELDS = ("publisherId", "offerId", "requestId", "correlationId")
-_HTTP_BODY_FIELDS = ("requestId", "correlationId")
+_QUEUE_FIELDS = ("publisherId", "offerId", "requestId", "correlationId", "api")
+_HTTP_BODY_FIELDS = ("requestId", "correlationId", "api")
 
 INSTANCE_ID_PREFIX = "golive"
 # `:` can appear in no publisher or offer id, so the instance id splits back unambiguously.
@@ -54,6 +55,8 @@ class GoLiveRequest:
     offer_id: str
     request_id: str | None = None
     correlation_id: str | None = None
+    # Which API takes the offer live; None until the starter applies GOLIVE_DEFAULT_API.
+    api: GoLiveApi | None = None
 
     @property
     def instance_id(self) -> str:
@@ -74,11 +77,11 @@ class GoLiveRequest:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> GoLiveRequest:
         """Rebuild what `to_json()` wrote (it was checked when it first arrived)."""
-        return from_json_fields(cls, data)
+        return from_json_fields(cls, data, {"api": GoLiveApi})
 
 
 def parse_queue_message(text: str) -> GoLiveRequest:
-    """Parse a queue message: a JSON object with publisherId, offerId and optional ids.
+    """Parse a queue message: a JSON object with publisherId, offerId, optional ids and api.
 
     Unknown fields are rejected (see module docstring); `null` counts as absent for the
     optional ids.
@@ -94,7 +97,7 @@ def parse_http_request(publisher_id: str, offer_id: str, body: bytes) -> GoLiveR
     """Build a request from the route's ids and an optional JSON body.
 
     The body may be empty (or whitespace); otherwise it is a JSON object with only the
-    optional `requestId` and `correlationId`.
+    optional `requestId`, `correlationId` and `api` ("cpp" or "productIngestion").
     """
     data: dict[str, Any] = {}
     if body.strip():
@@ -116,12 +119,22 @@ def _checked(data: Mapping[str, Any]) -> GoLiveRequest:
         offer_id=_required(data, "offerId"),
         request_id=_optional(data, "requestId"),
         correlation_id=_optional(data, "correlationId"),
+        api=_api(data.get("api")),
     )
     _check_offer_id("publisherId", request.publisher_id)
     _check_offer_id("offerId", request.offer_id)
     _check_token("requestId", request.request_id)
     _check_token("correlationId", request.correlation_id)
     return request
+
+
+def _api(value: object) -> GoLiveApi | None:
+    if value is None:
+        return None
+    try:
+        return GoLiveApi.parse(value)
+    except ValueError as error:
+        raise InvalidRequestError(str(error)) from None
 
 
 def _load_object(text: str, *, what: str) -> dict[str, Any]:
@@ -131,6 +144,8 @@ def _load_object(text: str, *, what: str) -> dict[str, Any]:
         raise InvalidRequestError(f"{what} repeats the field {error.key!r}") from None
     except ValueError as error:
         raise InvalidRequestError(f"{what} is not valid JSON ({error})") from None
+    except RecursionError:  # not a ValueError: it would escape as a 500 or an unlogged retry
+        raise InvalidRequestError(f"{what} is nested too deeply to be a request") from None
     if not isinstance(data, dict):
         raise InvalidRequestError(f"{what} must be a JSON object")
     return data

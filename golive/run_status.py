@@ -104,6 +104,8 @@ class RunStatus:
     events: tuple[Mapping[str, Any], ...] = ()
     # The Marketplace API the run uses; None: the CPP API (runs before there was a choice).
     api: str | None = None
+    # Product Ingestion only: where its two stages stand (IngestionProgress.summary()).
+    product_ingestion: Mapping[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The custom status, within the extension's limit (`within_status_limit`)."""
@@ -112,6 +114,7 @@ class RunStatus:
     def _json(self) -> dict[str, Any]:
         data = {
             "phase": str(self.phase),
+            "productIngestion": dict(self.product_ingestion) if self.product_ingestion else None,
             "runId": self.run_id,
             "requestId": self.request_id,
             "correlationId": self.correlation_id,
@@ -143,6 +146,7 @@ class RunStatus:
             return None
         return cls(
             phase=Phase(data["phase"]),
+            product_ingestion=data.get("productIngestion"),
             run_id=data.get("runId"),
             request_id=data.get("requestId"),
             correlation_id=data.get("correlationId"),
@@ -204,7 +208,12 @@ def within_status_limit(status: dict[str, Any]) -> dict[str, Any]:
     for candidate in (status, terse, slim):
         if _utf16_bytes(candidate) <= CUSTOM_STATUS_BUDGET_BYTES:
             return candidate
-    return {key: _shortened(value) for key, value in slim.items()}
+    # Shorter and shorter: 20 characters per text and no lists always fit.
+    for text, items in ((_SHORT_TEXT, _SHORT_LIST), (100, 1), (20, 0)):
+        short = {key: _shortened(value, text, items) for key, value in slim.items()}
+        if _utf16_bytes(short) <= CUSTOM_STATUS_BUDGET_BYTES:
+            break
+    return short
 
 
 def _utf16_bytes(value: Any) -> int:
@@ -212,11 +221,11 @@ def _utf16_bytes(value: Any) -> int:
     return len(text.encode("utf-16-le", errors="surrogatepass"))
 
 
-def _shortened(value: Any) -> Any:
+def _shortened(value: Any, text: int, items: int) -> Any:
     if isinstance(value, str):
-        return value[:_SHORT_TEXT]
+        return value[:text]
     if isinstance(value, list):
-        return [_shortened(item) for item in value[-_SHORT_LIST:]]
+        return [_shortened(item, text, items) for item in value[max(0, len(value) - items) :]]
     if isinstance(value, dict):
-        return {key: _shortened(item) for key, item in value.items()}
+        return {key: _shortened(item, text, items) for key, item in value.items()}
     return value

@@ -32,6 +32,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from golive.apis import GoLiveApi
 from golive.errors import SettingsError
 from golive.origin import is_loopback_host
 from golive.policy import PollPolicy, RetryPolicy
@@ -66,6 +67,7 @@ class SettingKind(Enum):
     QUEUE_NAME = "queue name"
     ORIGIN_URL = "origin URL"  # scheme://host[:port]; https unless loopback
     ENDPOINT_URL = "endpoint URL"  # absolute URL; https unless loopback
+    API = "api"  # which API takes offers live: cpp or productIngestion
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,8 @@ class Setting:
             parts.append("https origin (http on loopback)")
         elif self.kind is SettingKind.ENDPOINT_URL:
             parts.append("https URL (http on loopback)")
+        elif self.kind is SettingKind.API:
+            parts.append(" or ".join(f"`{api.value}`" for api in GoLiveApi))
         if self.at_most:
             parts.append(f"≤ `{self.at_most}`")
         return ", ".join(parts) or "any"
@@ -176,6 +180,13 @@ def _endpoint_url(setting: Setting, text: str) -> str:
     return text
 
 
+def _api(setting: Setting, text: str) -> GoLiveApi:
+    try:
+        return GoLiveApi.parse(text, setting.name)
+    except ValueError as error:
+        raise SettingsError(setting.name, str(error)) from None
+
+
 _READERS = {
     SettingKind.TEXT: _text,
     SettingKind.SECRET: _text,
@@ -184,6 +195,7 @@ _READERS = {
     SettingKind.QUEUE_NAME: _queue_name,
     SettingKind.ORIGIN_URL: _origin_url,
     SettingKind.ENDPOINT_URL: _endpoint_url,
+    SettingKind.API: _api,
 }
 
 _K = SettingKind
@@ -195,9 +207,18 @@ SETTINGS: tuple[Setting, ...] = (
             "CPP API origin; the bearer token is sent only here"),
     Setting("CPP_TOKEN_SCOPE", _K.TEXT, "https://cloudpartner.azure.com/.default",
             "token scope for CPP"),
+    Setting("GOLIVE_DEFAULT_API", _K.API, "cpp",
+            "API of a go-live whose request names none: `cpp` for offers integrated before "
+            "the move to Partner Center, `productIngestion` for Partner Center products"),
+    Setting("PRODUCT_INGESTION_BASE_URL", _K.ENDPOINT_URL,
+            "https://graph.microsoft.com/rp/product-ingestion",
+            "Product Ingestion API; the Graph bearer token is sent only to its origin"),
+    Setting("PRODUCT_INGESTION_TOKEN_SCOPE", _K.TEXT, "https://graph.microsoft.com/.default",
+            "token scope for Product Ingestion"),
     Setting("MANAGED_IDENTITY_CLIENT_ID", _K.TEXT, None,
             "client id of a user-assigned identity; unset: `DefaultAzureCredential`"),
-    Setting("CPP_REQUEST_TIMEOUT_SECONDS", _K.NUMBER, "30", "timeout of one CPP call"),
+    Setting("CPP_REQUEST_TIMEOUT_SECONDS", _K.NUMBER, "30",
+            "timeout of one CPP or Product Ingestion call"),
     Setting("POLL_INITIAL_INTERVAL_SECONDS", _K.NUMBER, "60",
             "first wait between polls", at_most="POLL_MAX_INTERVAL_SECONDS"),
     Setting("POLL_MAX_INTERVAL_SECONDS", _K.NUMBER, "900", "cap of the growing poll interval"),
@@ -404,12 +425,15 @@ class Settings(OrchestrationConfig):
     """Every setting the app reads, validated; each field is its setting's name in lower case.
 
     The orchestrator's part is inherited from `OrchestrationConfig`; the rest configures
-    the triggers and the clients of CPP and Event Grid.
+    the triggers and the clients of CPP, Product Ingestion and Event Grid.
     """
 
     golive_queue_name: str
     cpp_api_base_url: str
     cpp_token_scope: str
+    golive_default_api: GoLiveApi
+    product_ingestion_base_url: str
+    product_ingestion_token_scope: str
     managed_identity_client_id: str | None
     cpp_request_timeout_seconds: float
     eventgrid_topic_endpoint: str

@@ -52,6 +52,16 @@ param cppApiBaseUrl string = 'https://cloudpartner.azure.com'
 @description('Token scope for CPP.')
 param cppTokenScope string = 'https://cloudpartner.azure.com/.default'
 
+@description('API of a go-live whose request names none: cpp or productIngestion.')
+@allowed([ 'cpp', 'productIngestion' ])
+param goLiveDefaultApi string = 'cpp'
+
+@description('Product Ingestion API base URL; the Graph bearer token is sent only to its origin.')
+param productIngestionBaseUrl string = 'https://graph.microsoft.com/rp/product-ingestion'
+
+@description('Token scope for Product Ingestion.')
+param productIngestionTokenScope string = 'https://graph.microsoft.com/.default'
+
 @description('Timeout of one CPP call, in seconds.')
 param cppRequestTimeoutSeconds string = '30'
 
@@ -198,6 +208,9 @@ module functionApp 'app/function-app.bicep' = {
       CPP_API_BASE_URL: cppApiBaseUrl
       CPP_TOKEN_SCOPE: cppTokenScope
       CPP_REQUEST_TIMEOUT_SECONDS: cppRequestTimeoutSeconds
+      GOLIVE_DEFAULT_API: goLiveDefaultApi
+      PRODUCT_INGESTION_BASE_URL: productIngestionBaseUrl
+      PRODUCT_INGESTION_TOKEN_SCOPE: productIngestionTokenScope
       MANAGED_IDENTITY_CLIENT_ID: identity.outputs.clientId
       GOLIVE_QUEUE_NAME: goLiveQueueName
       POLL_INITIAL_INTERVAL_SECONDS: pollInitialIntervalSeconds

@@ -1,4 +1,4 @@
-"""The go-live orchestration: ask CPP to go live, follow the operation, announce the end.
+"""The go-live orchestration: ask to go live, follow the operation, announce the end.
 
 Read `GoLiveRun.execute` top to bottom for the business process. The code is
 deterministic: time comes from `context.current_utc_datetime`, ids from
@@ -6,15 +6,20 @@ deterministic: time comes from `context.current_utc_datetime`, ids from
 (docs/architecture.md). Activities classify CPP's answers into the classes of
 golive/activity_results.py, and this module decides by matching on them. It owns every
 retry, with durable timers, so no `call_activity_with_retry`
-(azure-functions-durable-python#603).
+(azure-functions-durable-python#603). The request's `api` picks CPP (here) or Product
+Ingestion (orchestrators/ingestion.py); waiting, cancelling, the deadline and the events
+are the same for both.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Generator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
+
+from azure.durable_functions.models.history import HistoryEventType
 
 from golive import events
 from golive.activity_inputs import OfferCall, PollCall, PublishCall
@@ -33,6 +38,7 @@ from golive.activity_results import (
     publish_result,
     start_result,
 )
+from golive.apis import GoLiveApi
 from golive.attention import needs_person
 from golive.cancel_request import CancelRequest
 from golive.errors import ActivityResultError, EventNotDeliveredError
@@ -43,22 +49,14 @@ from golive.function_names import (
     POLL_ACTIVITY,
     PUBLISH_ACTIVITY,
 )
-from golive.operation import OperationSnapshot, Outcome
+from golive.operation import AttentionCondition, OperationSnapshot, Outcome
 from golive.run_status import Phase, RunOutput, RunStatus, StepView
+from orchestrators.ending import Ending, seconds
+from orchestrators.ingestion import IngestionStages
 from orchestrators.state import Completion, GoLiveState, PendingEvent
 
 Steps = Generator[Any, Any, Any]
 R = TypeVar("R")
-
-
-@dataclass(frozen=True)
-class Ending:
-    """How a run ends, before its completion event is built."""
-
-    event_type: str
-    reason: str | None = None
-    rejection: Rejected | None = None
-    error: dict[str, Any] | None = None
 
 
 def orchestrate(context: Any) -> Steps:
@@ -88,6 +86,8 @@ class GoLiveRun:
         # newest open wait of that name, so a fresh wait per pause would let a cancel raised
         # while an activity runs land on an abandoned one and be lost.
         self.cancel = context.wait_for_external_event(CANCEL_EVENT)
+        self.api = state.request.api or GoLiveApi.CPP
+        self.ingestion = IngestionStages(self)
 
     # The process --------------------------------------------------------------------------
 
@@ -95,7 +95,10 @@ class GoLiveRun:
         if self.state.phase is Phase.PUBLISHING:
             return (yield from self.deliver_completion())
         if self.state.phase is Phase.STARTING:
-            ending = yield from self.request_go_live()
+            if self.api is GoLiveApi.PRODUCT_INGESTION:
+                ending = yield from self.ingestion.start()
+            else:
+                ending = yield from self.request_go_live()
             if ending is not None:
                 return (yield from self.finish(ending))
         return (yield from self.follow_operation())
@@ -113,47 +116,38 @@ class GoLiveRun:
                     return Ending(events.REJECTED, rejection=rejected)
                 case UnsafeLocation() as unsafe:
                     return Ending(events.FAILED, reason=_unsafe_reason(unsafe))
-                case Transient(reason=reason, retry_after_seconds=wait):
-                    attempts = self.state.start_attempts + 1
-                    self.state = replace(self.state, start_attempts=attempts)
-                    if self.start_policy.exhausted(attempts):
-                        return Ending(
-                            events.FAILED,
-                            reason=f"CPP did not accept the go-live after {attempts} attempts; "
-                            f"last error: {reason}",
-                        )
-                    delay = self.start_policy.delay(attempts, _seconds(wait))
-            ending = yield from self.pause(self.now() + delay)
-            if ending is not None:
-                return ending
-            if self.now() >= self.deadline:
-                return Ending(events.TIMED_OUT, reason="CPP never accepted the go-live")
+                case Transient() as transient:
+                    ending = yield from self.retry_start(transient)
+                    if ending is not None:
+                        return ending
+
+    def retry_start(self, transient: Transient) -> Steps:
+        """After a transient start failure: wait with backoff; an Ending once out of tries."""
+        attempts = self.state.start_attempts + 1
+        self.state = replace(self.state, start_attempts=attempts)
+        if self.start_policy.exhausted(attempts):
+            return Ending(
+                events.FAILED,
+                reason=f"{self.api_name} did not accept the go-live after {attempts} attempts; "
+                f"last error: {transient.reason}",
+            )
+        delay = self.start_policy.delay(attempts, seconds(transient.retry_after_seconds))
+        ending = yield from self.pause(self.now() + delay)
+        if ending is not None:
+            return ending
+        if self.now() >= self.deadline:
+            return Ending(events.TIMED_OUT, reason=f"{self.api_name} never accepted the go-live")
+        return None
 
     def follow_operation(self) -> Steps:
         """Poll the operation on a growing durable-timer interval until it ends."""
         while True:
-            call = PollCall(self.state.operation_url or "", self.log_fields())
-            match (yield from self.call(POLL_ACTIVITY, call.to_json(), poll_result)):
-                case OperationStatus(snapshot=snapshot, retry_after_seconds=wait):
-                    ending = yield from self.take_snapshot(snapshot)
-                    if ending is not None:
-                        return (yield from self.finish(ending))
-                    delay = self.poll_policy.interval(self.state.polls - 1, _seconds(wait))
-                case Rejected() as refused:
-                    # A one-off 401/403/404 (a token refresh, a brief outage) must not end a
-                    # weeks-long run; a refusal that persists does.
-                    refusals = self.state.poll_refusals + 1
-                    self.state = replace(self.state, poll_refusals=refusals)
-                    if self.refusal_policy.exhausted(refusals):
-                        return (yield from self.finish(_poll_refused(refused)))
-                    delay = self.refusal_policy.delay(refusals)
-                case UnsafeLocation() as unsafe:
-                    ending = Ending(events.FAILED, reason=_unsafe_reason(unsafe))
-                    return (yield from self.finish(ending))
-                case Transient(retry_after_seconds=wait):
-                    failures = self.state.poll_failures + 1
-                    self.state = replace(self.state, poll_failures=failures)
-                    delay = self.poll_retry_policy.delay(failures, _seconds(wait))
+            if self.api is GoLiveApi.PRODUCT_INGESTION:
+                ending, delay = yield from self.ingestion.poll()
+            else:
+                ending, delay = yield from self.poll_cpp()
+            if ending is not None:
+                return (yield from self.finish(ending))
             if self.now() >= self.deadline:
                 return (yield from self.finish(Ending(events.TIMED_OUT)))
             ending = yield from self.pause(self.now() + delay)
@@ -162,6 +156,34 @@ class GoLiveRun:
             self.iterations += 1
             if self.iterations >= self.state.config.polls_per_execution:
                 return (yield from self.continue_as_new())
+
+    def poll_cpp(self) -> Steps:
+        """One read of the CPP operation: (an Ending or None, the wait before the next)."""
+        call = PollCall(self.state.operation_url or "", self.log_fields())
+        match (yield from self.call(POLL_ACTIVITY, call.to_json(), poll_result)):
+            case OperationStatus(snapshot=snapshot, retry_after_seconds=wait):
+                ending = yield from self.take_snapshot(snapshot)
+                return ending, self.poll_policy.interval(self.state.polls - 1, seconds(wait))
+            case UnsafeLocation() as unsafe:
+                return Ending(events.FAILED, reason=_unsafe_reason(unsafe)), timedelta(0)
+            case Rejected() | Transient() as trouble:
+                return self.poll_trouble(trouble)
+
+    def poll_trouble(self, trouble: Rejected | Transient) -> tuple[Ending | None, timedelta]:
+        """A poll refused or failed: the wait before the next, or an Ending if refusals last."""
+        match trouble:
+            case Rejected() as refused:
+                # A one-off 401/403/404 (a token refresh, a brief outage) must not end a
+                # weeks-long run; a refusal that persists does.
+                refusals = self.state.poll_refusals + 1
+                self.state = replace(self.state, poll_refusals=refusals)
+                if self.refusal_policy.exhausted(refusals):
+                    return self.poll_refused(refused), timedelta(0)
+                return None, self.refusal_policy.delay(refusals)
+            case Transient(retry_after_seconds=wait):
+                failures = self.state.poll_failures + 1
+                self.state = replace(self.state, poll_failures=failures)
+                return None, self.poll_retry_policy.delay(failures, seconds(wait))
 
     def take_snapshot(self, snapshot: OperationSnapshot) -> Steps:
         """Record a poll's answer, announce new conditions, and say if the run ended."""
@@ -173,17 +195,7 @@ class GoLiveRun:
             snapshot=snapshot,
         )
         for condition in snapshot.attention_conditions():
-            if condition.key not in self.state.announced:
-                event = events.build_action_required_event(
-                    self.summary(),
-                    condition,
-                    source=self.state.config.event_source,
-                    time=self.now(),
-                )
-                pending = PendingEvent(event, since=self.now().isoformat())
-                self.state = replace(
-                    self.state.announce(condition.key), outbox=(*self.state.outbox, pending)
-                )
+            self.announce(condition)
         yield from self.flush_outbox()
         if snapshot.outcome == Outcome.SUCCEEDED:
             return Ending(events.SUCCEEDED)
@@ -192,6 +204,18 @@ class GoLiveRun:
         if snapshot.outcome == Outcome.CANCELED:
             return Ending(events.CANCELED, reason="the operation was canceled in CPP")
         return None
+
+    def announce(self, condition: AttentionCondition) -> None:
+        """Queue one ActionRequired event per distinct condition (sent by `flush_outbox`)."""
+        if condition.key in self.state.announced:
+            return
+        event = events.build_action_required_event(
+            self.summary(), condition, source=self.state.config.event_source, time=self.now()
+        )
+        pending = PendingEvent(event, since=self.now().isoformat())
+        self.state = replace(
+            self.state.announce(condition.key), outbox=(*self.state.outbox, pending)
+        )
 
     def finish(self, ending: Ending) -> Steps:
         """Build the one completion event; the run ends only once Event Grid accepts it."""
@@ -228,7 +252,7 @@ class GoLiveRun:
                     f"completion event not accepted by Event Grid after {attempts} attempts: "
                     f"{completion.event}"
                 )
-            delay = self.publish_policy.delay(attempts, _seconds(result.retry_after_seconds))
+            delay = self.publish_policy.delay(attempts, seconds(result.retry_after_seconds))
             yield self.context.create_timer(min(self.now() + delay, give_up_at))
             self.iterations += 1
             if self.iterations >= self.state.config.polls_per_execution:
@@ -243,10 +267,14 @@ class GoLiveRun:
     def continue_as_new(self) -> Steps:
         """Start a fresh history carrying all state, so weeks of polls stay cheap to replay.
 
-        A cancel that already arrived is honoured first: the new execution would not see it.
+        A cancel already in this execution's history is honoured first, even one in the
+        same batch as the timer that woke us: the SDK stops reading the batch when this
+        function returns and the extension drops what is unread, so the new execution would
+        never see it (docs/reliability.md).
         """
-        if self.cancel.is_completed and self.state.phase is not Phase.PUBLISHING:
-            ending = yield from self.cancel_requested(self.cancel.result)
+        raised = [self.cancel.result] if self.cancel.is_completed else _raised(self.context)
+        if raised and self.state.phase is not Phase.PUBLISHING:
+            ending = yield from self.cancel_requested(raised[0])
             return (yield from self.finish(ending))
         self.state = replace(self.state, execution=self.state.execution + 1)
         self.context.continue_as_new(self.state.to_json())
@@ -267,21 +295,30 @@ class GoLiveRun:
         return (yield from self.cancel_requested(self.cancel.result))
 
     def cancel_requested(self, payload: object) -> Steps:
-        """Stop waiting; with `cancelOperation` also ask CPP to cancel the operation."""
+        """Stop waiting; with `cancelOperation` also ask the API to cancel the operation."""
         request = CancelRequest.from_json(payload)
         reason = request.reason or "canceled by an operator"
         if not request.cancel_operation:
             return Ending(events.CANCELED, reason=reason)
+        if self.api is GoLiveApi.PRODUCT_INGESTION:
+            answer = yield from self.ingestion.cancel()
+            return Ending(events.CANCELED, reason=f"{reason}; Product Ingestion cancel: {answer}")
+        call = OfferCall(self.state.request, self.log_fields())
+        result = yield from self.call_until_answered(CANCEL_ACTIVITY, call.to_json(), cancel_result)
+        return Ending(events.CANCELED, reason=f"{reason}; CPP cancel: {_describe(result)}")
+
+    def call_until_answered(
+        self, activity: str, payload: dict[str, Any], rebuild: Callable[[object], R]
+    ) -> Generator[Any, Any, R | Transient]:
+        """Run a cancel again after transient failures, up to CANCEL_MAX_ATTEMPTS times."""
         attempts = 0
         while True:
-            call = OfferCall(self.state.request, self.log_fields())
-            result = yield from self.call(CANCEL_ACTIVITY, call.to_json(), cancel_result)
+            result = yield from self.call(activity, payload, rebuild)
             attempts += 1
             if not isinstance(result, Transient) or self.cancel_policy.exhausted(attempts):
-                break
-            delay = self.cancel_policy.delay(attempts, _seconds(result.retry_after_seconds))
+                return result
+            delay = self.cancel_policy.delay(attempts, seconds(result.retry_after_seconds))
             yield self.context.create_timer(self.now() + delay)
-        return Ending(events.CANCELED, reason=f"{reason}; CPP cancel: {_describe(result)}")
 
     # Side effects through activities ---------------------------------------------------------
 
@@ -341,6 +378,8 @@ class GoLiveRun:
             finished_at=finished_at.isoformat() if finished_at else None,
             polls=self.state.polls,
             deadline=self.state.deadline,
+            api=self.api.value,
+            product_ingestion=self.ingestion.summary(),
         )
 
     def show(self, *, next_poll_at: datetime | None, outcome: str | None = None) -> None:
@@ -350,6 +389,8 @@ class GoLiveRun:
         current = snapshot.current_step if snapshot else None
         status = RunStatus(
             phase=state.phase,
+            api=self.api.value,
+            product_ingestion=self.ingestion.summary(),
             run_id=state.run_id,
             request_id=state.request.request_id,
             correlation_id=state.request.correlation_id,
@@ -387,6 +428,36 @@ class GoLiveRun:
     def now(self) -> datetime:
         return _now(self.context)
 
+    @property
+    def api_name(self) -> str:
+        return "Product Ingestion" if self.api is GoLiveApi.PRODUCT_INGESTION else "CPP"
+
+    def poll_refused(self, refused: Rejected) -> Ending:
+        return Ending(
+            events.FAILED,
+            reason=f"{self.api_name} refused to report the operation (HTTP {refused.http_status})",
+            error={"code": refused.code, "message": refused.message},
+        )
+
+
+def _raised(context: Any) -> list[Any]:
+    """Payloads of the cancel events in this execution's history, read by the SDK or not.
+
+    Deterministic: the history is the replay's own input.
+    """
+    return [
+        _event_payload(event.Input)
+        for event in context.histories
+        if event.event_type == HistoryEventType.EVENT_RAISED and event.Name == CANCEL_EVENT
+    ]
+
+
+def _event_payload(text: Any) -> Any:
+    try:
+        return json.loads(text) if isinstance(text, str) else text
+    except ValueError:
+        return text
+
 
 def _now(context: Any) -> datetime:
     now: datetime = context.current_utc_datetime
@@ -400,24 +471,11 @@ def _parse_time(text: str | None) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _seconds(value: float | None) -> timedelta | None:
-    """A server's `Retry-After`, as the policies take it."""
-    return timedelta(seconds=value) if value is not None else None
-
-
 def _unsafe_reason(unsafe: UnsafeLocation) -> str:
     return (
         f"CPP answered with an operation location outside the configured API origin "
         f"({unsafe.location!r}: {unsafe.reason}); it was not followed and "
         f"no token was sent"
-    )
-
-
-def _poll_refused(refused: Rejected) -> Ending:
-    return Ending(
-        events.FAILED,
-        reason=f"CPP refused to report the operation (HTTP {refused.http_status})",
-        error={"code": refused.code, "message": refused.message},
     )
 
 

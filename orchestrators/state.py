@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from golive.go_live_request import GoLiveRequest
+from golive.ingestion_states import IngestionProgress
 from golive.operation import OperationSnapshot
 from golive.run_status import Phase
 from golive.settings import OrchestrationConfig
@@ -74,6 +75,8 @@ class GoLiveState:
     poll_refusals: int = 0
     execution: int = 1
     snapshot: OperationSnapshot | None = None
+    # Product Ingestion only: the product, submission and job followed, and their states.
+    ingestion: IngestionProgress | None = None
     announced: tuple[str, ...] = field(default=())
     # Events Event Grid has not accepted yet: ActionRequired notices waiting for their next
     # try, and the completion event once the run has ended. Kept here, they survive
@@ -139,6 +142,7 @@ class GoLiveState:
             "pollRefusals": self.poll_refusals,
             "execution": self.execution,
             "snapshot": self.snapshot.to_dict() if self.snapshot else None,
+            "ingestion": self.ingestion.to_json() if self.ingestion else None,
             "announced": list(self.announced),
             "outbox": [item.to_json() for item in self.outbox],
             "completion": self.completion.to_json() if self.completion else None,
@@ -149,6 +153,7 @@ class GoLiveState:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> GoLiveState:
         snapshot, completion = data.get("snapshot"), data.get("completion")
+        ingestion = data.get("ingestion")
         return cls(
             request=GoLiveRequest.from_json(data["request"]),
             config=OrchestrationConfig.from_json(data["config"]),
@@ -164,6 +169,7 @@ class GoLiveState:
             poll_refusals=int(data.get("pollRefusals", 0)),
             execution=int(data.get("execution", 1)),
             snapshot=OperationSnapshot.from_dict(snapshot) if snapshot else None,
+            ingestion=IngestionProgress.from_json(ingestion) if ingestion else None,
             announced=tuple(data.get("announced") or ()),
             outbox=tuple(PendingEvent.from_json(item) for item in data.get("outbox") or ()),
             completion=Completion.from_json(completion) if completion else None,

@@ -1,4 +1,4 @@
-"""`python -m simulators cpp|eventgrid|identity --port N ...`: run one simulator until Ctrl-C.
+"""`python -m simulators cpp|ingestion|eventgrid|identity --port N`: one simulator until Ctrl-C.
 
 Keys and secrets come from environment variables, never from arguments or output, so that
 they do not show in process listings or logs.
@@ -14,6 +14,7 @@ import threading
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from simulators.clock import Now, ScaledClock, wall_clock
 from simulators.cpp import CppSimulator, Scenario
@@ -21,6 +22,8 @@ from simulators.cpp.scenario import OFFER_ID_WORDS_HELP
 from simulators.durations import parse_duration
 from simulators.eventgrid import EventGridSimulator
 from simulators.identity import IdentitySimulator
+from simulators.ingestion import IngestionScenario, IngestionSimulator
+from simulators.ingestion.scenario import EXTERNAL_ID_WORDS_HELP
 from simulators.server import Simulator
 from simulators.tokens import SIGNING_KEY_ENV, TokenAuthority
 
@@ -42,44 +45,52 @@ verified with the key in ${SIGNING_KEY_ENV} (run both with the same value).
 Inspect: GET /_sim/requests, GET /_sim/operations.
 """
 
+INGESTION_EPILOG = f"""\
+Routes under /rp/product-ingestion (point the app's PRODUCT_INGESTION_BASE_URL there).
+Choosing scenarios, per product (first match wins):
+  1. --scenarios FILE: {{"products": {{"my-offer": {{"job_duration": "3d",
+     "job_error": "certification", "live_fails": false,
+     "faults": [{{"kind": "status", "status": 429, "retry_after": 60, "on": "operation"}}]}}}}}}
+     (fields of simulators.ingestion.IngestionScenario and simulators.faults.Fault)
+  2. POST /_sim/products {{"externalId": ..., "scenario": {{...}}}} while running.
+  3. The external id (offer id) itself (unless --strict):
+
+{EXTERNAL_ID_WORDS_HELP}
+Tokens: bearer tokens for https://graph.microsoft.com from the identity simulator,
+verified with the key in ${SIGNING_KEY_ENV} (run both with the same value).
+Inspect: GET /_sim/requests, GET /_sim/jobs.
+"""
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m simulators",
-        description="Local stand-ins for the CPP go-live API, Event Grid and managed identity.",
+        description=(
+            "Local stand-ins for the CPP go-live API, the Product Ingestion API, "
+            "Event Grid and managed identity."
+        ),
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    cpp = commands.add_parser(
+    _api_simulator(
+        commands,
         "cpp",
         help="the Cloud Partner Portal go-live API",
         description="The CPP go-live API simulator.",
         epilog=CPP_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        things="offers",
+        default_duration=timedelta(hours=2),
+        duration_help="working time of a plain offer (default 2h)",
     )
-    _common(cpp)
-    cpp.add_argument("--scenarios", type=Path, help="JSON file of scenarios per offer")
-    cpp.add_argument(
-        "--strict", action="store_true", help="only offers from --scenarios exist (no id words)"
-    )
-    cpp.add_argument(
-        "--default-duration",
-        type=parse_duration,
-        default=timedelta(hours=2),
-        help="working time of a plain offer (default 2h)",
-    )
-    cpp.add_argument(
-        "--slow-answer",
-        type=float,
-        default=30.0,
-        metavar="SECONDS",
-        help="delay of the hang fault (default 30)",
-    )
-    cpp.add_argument(
-        "--time-scale",
-        type=float,
-        default=1.0,
-        help="scenario time runs this many times faster than the wall clock (default 1)",
+    _api_simulator(
+        commands,
+        "ingestion",
+        help="the Partner Center Product Ingestion API",
+        description="The Product Ingestion API simulator (products, submissions, configure).",
+        epilog=INGESTION_EPILOG,
+        things="products",
+        default_duration=timedelta(hours=1),
+        duration_help="how long a plain product's configure job runs (default 1h)",
     )
 
     eventgrid = commands.add_parser(
@@ -132,6 +143,52 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _api_simulator(
+    commands: Any,
+    name: str,
+    *,
+    help: str,
+    description: str,
+    epilog: str,
+    things: str,
+    default_duration: timedelta,
+    duration_help: str,
+) -> None:
+    """A subcommand for an API simulator: scenarios, clock and fault options."""
+    parser = commands.add_parser(
+        name,
+        help=help,
+        description=description,
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _common(parser)
+    parser.add_argument("--scenarios", type=Path, help=f"JSON file of scenarios per {things[:-1]}")
+    parser.add_argument(
+        "--strict", action="store_true", help=f"only {things} from --scenarios exist (no id words)"
+    )
+    parser.add_argument(
+        "--default-duration", type=parse_duration, default=default_duration, help=duration_help
+    )
+    parser.add_argument(
+        "--slow-answer",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="delay of the hang fault (default 30)",
+    )
+    parser.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        help="scenario time runs this many times faster than the wall clock (default 1)",
+    )
+
+
+def _clock(args: argparse.Namespace) -> Now:
+    return wall_clock if args.time_scale == 1.0 else ScaledClock(args.time_scale)
+
+
 def _authority() -> TokenAuthority:
     if not os.environ.get(SIGNING_KEY_ENV):
         print(
@@ -143,12 +200,23 @@ def _authority() -> TokenAuthority:
 
 def make_simulator(args: argparse.Namespace) -> Simulator:
     if args.command == "cpp":
-        clock: Now = wall_clock if args.time_scale == 1.0 else ScaledClock(args.time_scale)
-        simulator = CppSimulator(
+        simulator: CppSimulator | IngestionSimulator = CppSimulator(
             authority=_authority(),
-            now=clock,
+            now=_clock(args),
             offers_from_ids=not args.strict,
             default_scenario=Scenario(duration=args.default_duration),
+            slow_answer_delay=args.slow_answer,
+            port=args.port,
+        )
+        if args.scenarios is not None:
+            simulator.load_scenarios(args.scenarios)
+        return simulator
+    if args.command == "ingestion":
+        simulator = IngestionSimulator(
+            authority=_authority(),
+            now=_clock(args),
+            products_from_ids=not args.strict,
+            default_scenario=IngestionScenario(job_duration=args.default_duration),
             slow_answer_delay=args.slow_answer,
             port=args.port,
         )
@@ -193,6 +261,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{simulator.name} simulator listening on {simulator.base_url}", flush=True)
         if isinstance(simulator, IdentitySimulator):
             print(f"IDENTITY_ENDPOINT={simulator.endpoint}", flush=True)
+        if isinstance(simulator, IngestionSimulator):
+            print(f"API base URL: {simulator.api_base_url}", flush=True)
         if isinstance(simulator, EventGridSimulator):
             print(f"topic endpoint: {simulator.endpoint}", flush=True)
         while not stop.wait(0.5):

@@ -1,4 +1,4 @@
-"""Access tokens the identity simulator issues and the CPP and Event Grid simulators check.
+"""Access tokens the identity simulator issues and the API and Event Grid simulators check.
 
 A token is `sim1.<payload>.<signature>`: base64url JSON claims (`aud` = the resource it was
 issued for, `exp` = wall-clock epoch seconds) signed with HMAC-SHA256 under a key shared by
@@ -25,6 +25,7 @@ from typing import Any
 SIGNING_KEY_ENV = "SIMULATORS_SIGNING_KEY"
 CPP_AUDIENCE = "https://cloudpartner.azure.com"
 EVENTGRID_AUDIENCE = "https://eventgrid.azure.net"
+GRAPH_AUDIENCE = "https://graph.microsoft.com"
 _PREFIX = "sim1"
 
 

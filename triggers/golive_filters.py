@@ -14,12 +14,13 @@ from typing import Any
 import azure.durable_functions as df
 
 from golive import events
+from golive.apis import GoLiveApi
 from golive.errors import InvalidFilterError, InvalidRequestError
 from golive.go_live_request import INSTANCE_ID_PREFIX, INSTANCE_ID_SEPARATOR, parse_http_request
 from golive.run_status import Phase
 
 PHASES = tuple(str(phase) for phase in Phase)
-APIS = ("cpp", "productIngestion")
+APIS = tuple(api.value for api in GoLiveApi)
 OUTCOMES = {
     "succeeded": events.SUCCEEDED,
     "failed": events.FAILED,

@@ -1,7 +1,7 @@
 """Upstream publishing systems start a go-live with a queue message.
 
 An invalid message raises, so the host retries it up to `maxDequeueCount` and
-then moves it to `<queue>-poison`; the reason is logged at every attempt and no
+then moves it to `<queue>-poison`; the reason is logged once, at the first try, and no
 orchestration starts. A duplicate is logged and the message completed.
 """
 
@@ -39,15 +39,11 @@ async def start_go_live_from_queue(
     where = {"messageId": message.id, "dequeueCount": message.dequeue_count, "source": "queue"}
     try:
         request = parse_queue_message(message.get_body().decode("utf-8"))
-    except UnicodeDecodeError:
-        reason = "message is not UTF-8 text"
-        log_event(logger, "invalid go-live message", {**where, "reason": reason}, logging.ERROR)
+    except (UnicodeDecodeError, InvalidRequestError) as error:
+        reason = getattr(error, "reason", "message is not UTF-8 text")
+        if (message.dequeue_count or 1) <= 1:  # every later try fails the same way
+            log_event(logger, "invalid go-live message", {**where, "reason": reason}, logging.ERROR)
         raise InvalidQueueMessageError(reason) from None
-    except InvalidRequestError as error:
-        log_event(
-            logger, "invalid go-live message", {**where, "reason": error.reason}, logging.ERROR
-        )
-        raise InvalidQueueMessageError(error.reason) from None
     decision = await start_orchestration(client, request, current_settings())
     fields = {**where, **decision_log_fields(decision, request)}
     if isinstance(decision, AlreadyRunning):

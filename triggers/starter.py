@@ -10,7 +10,7 @@ finished.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import azure.durable_functions as df
@@ -62,6 +62,7 @@ async def start_orchestration(
         return AlreadyRunning(instance_id, duplicate_request=repeated)
     if repeated:
         return DuplicateRequest(instance_id)
+    request = replace(request, api=request.api or settings.golive_default_api)
     state = GoLiveState.new(request, settings.orchestration_config(), known_ids)
     try:
         await client.start_new(ORCHESTRATOR, instance_id, state.to_json())

@@ -11,11 +11,12 @@ from typing import Any
 
 import azure.durable_functions as df
 
+from golive.apis import GoLiveApi
 from golive.go_live_request import INSTANCE_ID_PREFIX, INSTANCE_ID_SEPARATOR
 from golive.run_status import Phase, RunOutput, RunStatus
 
 # The API a go-live used when its status does not say (runs from before the choice existed).
-DEFAULT_API = "cpp"
+DEFAULT_API = GoLiveApi.CPP.value
 # Fields of the full view the table leaves out (the detail view fetches them).
 _DETAIL_ONLY = ("steps", "events", "operationLocation")
 _NOT_STARTED = RunStatus(phase=Phase.STARTING)
@@ -48,6 +49,7 @@ def go_live_view(status: df.DurableOrchestrationStatus) -> dict[str, Any]:
         "correlationId": custom.correlation_id,
         "operationLocation": custom.operation_location,
         "cppStatus": custom.cpp_status,
+        "productIngestion": (dict(custom.product_ingestion) if custom.product_ingestion else None),
         "currentStep": custom.current_step,
         "steps": [step.to_json() for step in custom.steps],
         "polls": custom.polls,

@@ -15,99 +15,10 @@ from typing import Any, Literal
 
 from simulators.cpp.steps import step_index
 from simulators.durations import parse_duration
+from simulators.faults import Fault, FaultTarget, fault_from_word, known_fields
 
-FaultTarget = Literal["golive", "operation", "cancel", "any"]
-FaultKind = Literal["status", "reset", "slow"]
 LocationForm = Literal["migrated", "legacy"]
 OperationHeader = Literal["Location", "Operation-Location"]
-
-_TARGETS: tuple[str, ...] = ("golive", "operation", "cancel", "any")
-_KINDS: tuple[str, ...] = ("status", "reset", "slow")
-
-
-@dataclass(frozen=True)
-class Fault:
-    """A misbehaviour met by matching requests: the `times` requests after the first `after`.
-
-    `takes_effect` says whether the request is still carried out behind the fault (e.g. a
-    go-live that starts although the client sees a reset); by default only slow answers do.
-    """
-
-    kind: FaultKind = "status"
-    on: FaultTarget = "operation"
-    times: int = 1
-    after: int = 0
-    status: int = 503
-    retry_after: int | None = None
-    retry_after_as_date: bool = False
-    delay: float | None = None
-    takes_effect: bool | None = None
-
-    def __post_init__(self) -> None:
-        if self.kind not in _KINDS:
-            raise ValueError(f"fault kind must be one of {_KINDS}, not {self.kind!r}")
-        if self.on not in _TARGETS:
-            raise ValueError(f"fault target must be one of {_TARGETS}, not {self.on!r}")
-        if self.times < 1 or self.after < 0:
-            raise ValueError("a fault needs times >= 1 and after >= 0")
-
-    @classmethod
-    def throttled(
-        cls,
-        seconds: int = 30,
-        *,
-        as_date: bool = False,
-        on: FaultTarget = "operation",
-        times: int = 1,
-        after: int = 0,
-    ) -> Fault:
-        """429 with `Retry-After` in seconds, or as an HTTP date on the scenario clock."""
-        return cls("status", on, times, after, 429, seconds, as_date)
-
-    @classmethod
-    def server_errors(
-        cls, status: int = 503, *, times: int = 3, on: FaultTarget = "operation", after: int = 0
-    ) -> Fault:
-        """A burst of 5xx answers with the transient error body seen in the wild."""
-        return cls("status", on, times, after, status)
-
-    @classmethod
-    def connection_reset(
-        cls,
-        *,
-        on: FaultTarget = "operation",
-        times: int = 1,
-        after: int = 0,
-        takes_effect: bool = False,
-    ) -> Fault:
-        """The TCP connection is reset instead of answered."""
-        return cls("reset", on, times, after, takes_effect=takes_effect)
-
-    @classmethod
-    def slow_answer(
-        cls,
-        delay: float | None = None,
-        *,
-        on: FaultTarget = "operation",
-        times: int = 1,
-        after: int = 0,
-    ) -> Fault:
-        """The answer comes after `delay` seconds (None: the simulator's slow_answer_delay)."""
-        return cls("slow", on, times, after, delay=delay)
-
-    def matches(self, target: FaultTarget) -> bool:
-        return self.on in ("any", target)
-
-    @property
-    def processed(self) -> bool:
-        """Whether the request is carried out even though the client meets the fault."""
-        if self.kind == "slow":
-            return True  # a slow answer is still an answer
-        return bool(self.takes_effect)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Fault:
-        return cls(**_known_fields(cls, data, "fault"))
 
 
 @dataclass(frozen=True)
@@ -164,7 +75,7 @@ class Scenario:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Scenario:
         """Read a scenario object from a scenarios file (durations as "3d", "90m" or seconds)."""
-        values = _known_fields(cls, data, "scenario")
+        values = known_fields(cls, data, "scenario")
         for name in ("duration", "blocked_for"):
             if name in values:
                 values[name] = parse_duration(values[name])
@@ -173,23 +84,9 @@ class Scenario:
         return cls(**values)
 
 
-def _known_fields(kind: type, data: dict[str, Any], label: str) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise ValueError(f"a {label} must be a JSON object")
-    names = {f.name for f in dataclasses.fields(kind)}
-    unknown = sorted(set(data) - names)
-    if unknown:
-        raise ValueError(f"unknown {label} field(s) {unknown}; known: {sorted(names)}")
-    return dict(data)
-
-
 # -- choosing a scenario from the offer id ------------------------------------------------
 
 UNKNOWN_STATUS_WORD = "queuedForRollout"
-_FAULT_TOKEN = re.compile(
-    r"(?P<name>throttleddate|throttled|burst500|burst503|reset|hang)"
-    r"(?P<param>\d+)?(?:x(?P<times>\d+))?(?:_(?P<target>post|get|cancel|any))?"
-)
 _TARGET_WORDS: dict[str, FaultTarget] = {
     "post": "golive",
     "get": "operation",
@@ -218,8 +115,8 @@ def scenario_from_offer_id(offer_id: str, base: Scenario | None = None) -> Scena
             changes["polls"] = max(1, int(match.group(1)))
         elif match := _STEP_TOKEN.fullmatch(token):
             changes.update(_step_word(match.group("name"), match.group("step") or "certification"))
-        elif match := _FAULT_TOKEN.fullmatch(token):
-            faults.append(_fault_word(match))
+        elif fault := fault_from_word(token, _TARGET_WORDS):
+            faults.append(fault)
     if "explicit_duration" in changes:
         changes["duration"] = changes.pop("explicit_duration")
     return dataclasses.replace(scenario, faults=scenario.faults + tuple(faults), **changes)
@@ -251,25 +148,6 @@ def _step_word(name: str, step: str) -> dict[str, Any]:
     if name == "blocked":
         return {"blocked_step": step}
     return {"cancel_at": step}
-
-
-def _fault_word(match: re.Match[str]) -> Fault:
-    name = match.group("name")
-    param = int(match.group("param")) if match.group("param") else None
-    times = int(match.group("times")) if match.group("times") else None
-    target = _TARGET_WORDS[match.group("target") or "get"]
-    if name in ("throttled", "throttleddate"):
-        return Fault.throttled(
-            30 if param is None else param,
-            as_date=name == "throttleddate",
-            on=target,
-            times=times or 1,
-        )
-    if name in ("burst500", "burst503"):
-        return Fault.server_errors(int(name[-3:]), times=times or 3, on=target)
-    if name == "reset":
-        return Fault.connection_reset(on=target, times=times or 1)
-    return Fault.slow_answer(None if param is None else float(param), on=target, times=times or 1)
 
 
 OFFER_ID_WORDS_HELP = """\

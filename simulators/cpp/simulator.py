@@ -18,9 +18,9 @@ from typing import Any
 from aiohttp import web
 
 from simulators.clock import Now, wall_clock
-from simulators.cpp.faults import FaultBook, answer_with_fault
 from simulators.cpp.operation import API_VERSION, Operation
-from simulators.cpp.scenario import Fault, FaultTarget, Scenario, scenario_from_offer_id
+from simulators.cpp.scenario import Scenario, scenario_from_offer_id
+from simulators.faults import Fault, FaultBook, FaultTarget, answer_with_fault
 from simulators.server import INTROSPECTION_PREFIX, Simulator, error_response, json_response
 from simulators.tokens import CPP_AUDIENCE, TokenAuthority
 

@@ -1,6 +1,7 @@
 """The activities on their own: the registered functions, called as the worker calls them
 (a JSON payload in, a JSON result out), against the CPP, Event Grid and identity
-simulators on 127.0.0.1, with the clients built from the app's settings."""
+simulators on 127.0.0.1 (and the Product Ingestion one), with the clients built from the
+app's settings."""
 
 from __future__ import annotations
 
@@ -13,18 +14,28 @@ from typing import Any
 import pytest
 
 from activities import blueprint as registered
-from activities.clients import cpp_client, event_grid_sender
+from activities.clients import cpp_client, event_grid_sender, ingestion_client
 from golive import events
-from golive.activity_inputs import OfferCall, PollCall, PublishCall
+from golive.activity_inputs import JobCall, LiveCall, OfferCall, PollCall, PublishCall
 from golive.activity_results import (
     Accepted,
     CancelAccepted,
+    ConfigureAccepted,
+    JobCancelAccepted,
+    JobCancelRefused,
+    JobStatus,
+    LivePushFound,
+    LiveSubmissionStatus,
     OperationStatus,
     Published,
     PublishFailed,
     Transient,
     UnsafeLocation,
     cancel_result,
+    ingestion_start_result,
+    job_cancel_result,
+    job_poll_result,
+    live_poll_result,
     poll_result,
     publish_result,
     start_result,
@@ -35,6 +46,7 @@ from golive.settings import current_settings
 from simulators.cpp import CppSimulator
 from simulators.eventgrid import EventGridSimulator
 from simulators.identity import IdentitySimulator
+from simulators.ingestion import IngestionSimulator
 from simulators.tokens import TokenAuthority
 from tests.golive.samples import run_summary
 
@@ -43,9 +55,12 @@ LOG = {"instanceId": REQUEST.instance_id, "runId": "run-7", "requestId": "req-7"
 
 
 class Simulators:
-    def __init__(self, cpp: CppSimulator, topic: EventGridSimulator) -> None:
+    def __init__(
+        self, cpp: CppSimulator, topic: EventGridSimulator, ingestion: IngestionSimulator
+    ) -> None:
         self.cpp = cpp
         self.topic = topic
+        self.ingestion = ingestion
 
 
 @pytest.fixture
@@ -56,23 +71,25 @@ def sims(monkeypatch: pytest.MonkeyPatch) -> Iterator[Simulators]:
         IdentitySimulator(authority=authority) as identity,
         CppSimulator(authority=authority) as cpp,
         EventGridSimulator(authority=authority) as topic,
+        IngestionSimulator(authority=authority) as ingestion,
     ):
         environment = {
             **identity.environment(),
             "AZURE_TOKEN_CREDENTIALS": "ManagedIdentityCredential",
             "CPP_API_BASE_URL": cpp.base_url,
+            "PRODUCT_INGESTION_BASE_URL": ingestion.api_base_url,
             "EVENTGRID_TOPIC_ENDPOINT": topic.endpoint,
             "EVENTGRID_TOPIC_KEY": topic.key,
         }
         for name, value in environment.items():
             monkeypatch.setenv(name, value)
         _forget_clients()
-        yield Simulators(cpp, topic)
+        yield Simulators(cpp, topic, ingestion)
         _forget_clients()
 
 
 def _forget_clients() -> None:
-    for cached in (current_settings, cpp_client, event_grid_sender):
+    for cached in (current_settings, cpp_client, event_grid_sender, ingestion_client):
         cached.cache_clear()
 
 
@@ -154,3 +171,22 @@ def test_each_activity_logs_its_ids_and_outcome_and_no_secret(
     assert record.__dict__["kind"] == "accepted"
     assert sims.topic.key not in caplog.text
     assert "sim1." not in caplog.text
+
+
+def test_product_ingestion_start_polls_and_cancel_are_safe_to_repeat(sims: Simulators) -> None:
+    """Start, job and live reads, then cancel twice: each activity JSON in, JSON out."""
+    offer = OfferCall(GoLiveRequest("contoso", "activity-saas", api=None), LOG).to_json()
+    started = ingestion_start_result(invoke(registered.start_ingestion_go_live, offer))
+    assert isinstance(started, ConfigureAccepted)
+    again = ingestion_start_result(invoke(registered.start_ingestion_go_live, offer))
+    assert again == LivePushFound(started.product_id, started.submission_id)
+    job = JobCall(started.job.job_id, LOG).to_json()
+    assert isinstance(job_poll_result(invoke(registered.poll_configure_job, job)), JobStatus)
+    live = LiveCall(started.product_id, started.submission_id, LOG).to_json()
+    polled = live_poll_result(invoke(registered.poll_live_submission, live))
+    assert isinstance(polled, LiveSubmissionStatus) and polled.submission.ours
+    first = job_cancel_result(invoke(registered.cancel_configure_job, job))
+    second = job_cancel_result(invoke(registered.cancel_configure_job, job))
+    assert isinstance(first, JobCancelAccepted)
+    assert isinstance(second, JobCancelRefused)
+    assert len(sims.ingestion.jobs) == 1

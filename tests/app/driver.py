@@ -79,3 +79,18 @@ class AppDriver:
         marker = f"{publisher}/offers/{offer}"
         legacy = f"{publisher}${offer}$"
         return [r for r in self.stack.cpp.requests if marker in r.path or legacy in r.path]
+
+    def ingestion_requests(self, offer: str) -> list[Any]:
+        """Requests the Product Ingestion simulator got for the product of `offer`."""
+        from simulators.ingestion import product_guid
+
+        guid = product_guid(offer)
+        jobs = {job.id for job in self.stack.ingestion.jobs if job.product.guid == guid}
+        return [
+            r
+            for r in self.stack.ingestion.requests
+            if guid in r.path
+            or guid in r.text
+            or r.query.get("externalID") == offer
+            or any(job in r.path for job in jobs)
+        ]

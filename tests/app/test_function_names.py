@@ -22,6 +22,10 @@ def test_every_durable_name_is_its_functions_name() -> None:
         function_names.POLL_ACTIVITY,
         function_names.CANCEL_ACTIVITY,
         function_names.PUBLISH_ACTIVITY,
+        function_names.INGESTION_START_ACTIVITY,
+        function_names.INGESTION_JOB_ACTIVITY,
+        function_names.INGESTION_LIVE_ACTIVITY,
+        function_names.INGESTION_CANCEL_ACTIVITY,
     }
     assert set(registered) == expected
     assert all(durable == python for durable, python in registered.items())

@@ -1,5 +1,6 @@
-"""Safety promises: the token goes only to the CPP origin, and no token or key is ever
-logged, kept in orchestration state, or published."""
+"""Safety promises: each token goes only to its API's origin (CPP, or Microsoft Graph for
+Product Ingestion), and no token or key is ever logged, kept in orchestration state, or
+published."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from golive.identity import build_credential
 from simulators.cpp import CppSimulator, Scenario
 from simulators.eventgrid import EventGridSimulator
 from simulators.identity import IdentitySimulator
+from simulators.ingestion import IngestionScenario
 from simulators.tokens import TokenAuthority
 from tests.app.conftest import CapturedLogs
 from tests.app.driver import AppDriver
@@ -48,20 +50,42 @@ def test_operation_location_on_another_origin_fails_the_run_without_sending_the_
     assert foreign_host.requests == []
 
 
+def test_the_graph_token_goes_only_to_the_product_ingestion_origin(
+    app: AppDriver, stack: LocalStack, foreign_host: CppSimulator
+) -> None:
+    """Answers point elsewhere (`resourceUri`, `@nextLink`): never followed with the token."""
+    scenario = IngestionScenario(foreign_origin=foreign_host.base_url)
+    stack.ingestion.add_product("sf-graph-foreign", scenario)
+    body = {"api": "productIngestion"}
+    assert app.start("contoso", "sf-graph-foreign", body).status_code == 202
+    status = app.wait_until_finished("contoso", "sf-graph-foreign")
+    assert status["outcome"] == events.SUCCEEDED
+    assert foreign_host.requests == []
+    assert "https://graph.microsoft.com" in {g.resource for g in stack.identity.grants}
+    assert not [r for r in stack.cpp.requests if "sf-graph-foreign" in r.path]
+    seen = app.ingestion_requests("sf-graph-foreign")
+    assert seen and {r.status for r in seen} <= {200}  # every call carried a Graph token
+
+
 def test_no_token_or_key_in_logs_state_or_events(
     app: AppDriver, stack: LocalStack, app_logs: CapturedLogs
 ) -> None:
     app.start("contoso", "sf-secrets-blocked", {"requestId": "s-1"})
+    app.start("contoso", "sf-secrets-certfailed", {"api": "productIngestion"})
     status = app.wait_until_finished("contoso", "sf-secrets-blocked")
+    graph = app.wait_until_finished("contoso", "sf-secrets-certfailed")
     assert stack.identity.grants, "the app never asked the identity endpoint for a token"
     durable = app.durable_status(status["instanceId"], history=True)
     everything = "\n".join(
         [
             *app_logs.lines,
             json.dumps(durable),
+            json.dumps(app.durable_status(graph["instanceId"], history=True)),
             json.dumps(status),
+            json.dumps(graph),
             json.dumps(stack.eventgrid.events),
             json.dumps([r.headers for r in stack.cpp.requests]),
+            json.dumps([r.headers for r in stack.ingestion.requests]),
         ]
     )
     assert not SIMULATOR_TOKEN.search(everything)

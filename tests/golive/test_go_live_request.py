@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
+from golive.apis import GoLiveApi
 from golive.go_live_request import (
     GoLiveRequest,
     InvalidRequestError,
@@ -154,12 +155,26 @@ def test_round_trip_through_json() -> None:
         "offerId": "offer",
         "requestId": "r",
         "correlationId": None,
+        "api": None,
     }
     assert GoLiveRequest.from_json(json.loads(json.dumps(request.to_json()))) == request
 
 
 def instance_id_for(publisher_id: str, offer_id: str) -> str:
     return parse_http_request(publisher_id, offer_id, b"").instance_id
+
+
+def test_the_api_is_chosen_in_the_message_or_the_body() -> None:
+    queued = parse_queue_message(message(publisherId="p", offerId="o", api="productIngestion"))
+    assert queued.api is GoLiveApi.PRODUCT_INGESTION
+    assert parse_http_request("p", "o", b'{"api": "cpp"}').api is GoLiveApi.CPP
+    assert parse_http_request("p", "o", b"").api is None  # the starter applies the default
+    routed = GoLiveRequest("p", "o", api=GoLiveApi.PRODUCT_INGESTION)
+    assert GoLiveRequest.from_json(routed.to_json()) == routed
+    for bad in (b'{"api": "CPP"}', b'{"api": 1}', b'{"api": "ingestion"}'):
+        with pytest.raises(InvalidRequestError) as caught:
+            parse_http_request("p", "o", bad)
+        assert '"cpp" or "productIngestion"' in caught.value.reason
 
 
 def test_instance_ids_are_one_per_offer_whatever_the_case() -> None:

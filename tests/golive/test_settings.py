@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from golive.apis import GoLiveApi
 from golive.settings import (
     SETTINGS,
     OrchestrationConfig,
@@ -49,6 +50,9 @@ def test_defaults() -> None:
     settings = load()
     assert settings.cpp_api_base_url == "https://cloudpartner.azure.com"
     assert settings.cpp_token_scope == "https://cloudpartner.azure.com/.default"
+    assert settings.golive_default_api is GoLiveApi.CPP
+    assert settings.product_ingestion_base_url == "https://graph.microsoft.com/rp/product-ingestion"
+    assert settings.product_ingestion_token_scope == "https://graph.microsoft.com/.default"
     assert settings.managed_identity_client_id is None
     assert settings.cpp_request_timeout_seconds == 30
     assert settings.golive_queue_name == "golive-requests"
@@ -74,6 +78,17 @@ def test_every_default_in_the_table_is_valid() -> None:
     for setting in SETTINGS:
         if setting.default is not None:
             assert setting.read({}) == setting.read({setting.name: setting.default})
+
+
+def test_the_api_settings_are_read() -> None:
+    settings = load(
+        GOLIVE_DEFAULT_API="productIngestion",
+        PRODUCT_INGESTION_BASE_URL="http://127.0.0.1:8124/rp/product-ingestion",
+        PRODUCT_INGESTION_TOKEN_SCOPE="api://graph/.default",
+    )
+    assert settings.golive_default_api is GoLiveApi.PRODUCT_INGESTION
+    assert settings.product_ingestion_base_url == "http://127.0.0.1:8124/rp/product-ingestion"
+    assert settings.product_ingestion_token_scope == "api://graph/.default"
 
 
 def test_blank_values_mean_default() -> None:
@@ -105,6 +120,9 @@ def test_the_topic_key_is_never_shown() -> None:
         ("CPP_API_BASE_URL", "https://cloudpartner.azure.com?x=1", "query"),
         ("CPP_API_BASE_URL", "ftp://cloudpartner.azure.com", "absolute"),
         ("CPP_API_BASE_URL", "https://cloudpartner.azure.com:99999", "not a valid URL"),
+        ("GOLIVE_DEFAULT_API", "ingestion", '"cpp" or "productIngestion"'),
+        ("PRODUCT_INGESTION_BASE_URL", "http://graph.microsoft.com/rp/product-ingestion", "https"),
+        ("PRODUCT_INGESTION_BASE_URL", "https://graph.microsoft.com/rp?x=1", "query"),
         ("CPP_REQUEST_TIMEOUT_SECONDS", "soon", "not a number"),
         ("CPP_REQUEST_TIMEOUT_SECONDS", "0", "greater than 0"),
         ("CPP_REQUEST_TIMEOUT_SECONDS", "nan", "finite"),

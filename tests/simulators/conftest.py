@@ -11,7 +11,6 @@ import requests
 from simulators import (
     CppSimulator,
     EventGridSimulator,
-    IdentitySimulator,
     ManualClock,
     TokenAuthority,
 )
@@ -23,24 +22,8 @@ CLIENT_TIMEOUT = 0.25
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-def authority() -> TokenAuthority:
-    return TokenAuthority()
-
-
-@pytest.fixture
 def cpp(clock: ManualClock, authority: TokenAuthority) -> Iterator[CppSimulator]:
     with CppSimulator(authority=authority, now=clock, slow_answer_delay=SLOW_ANSWER) as sim:
-        yield sim
-
-
-@pytest.fixture
-def identity(authority: TokenAuthority, clock: ManualClock) -> Iterator[IdentitySimulator]:
-    with IdentitySimulator(authority=authority, now=clock) as sim:
         yield sim
 
 
@@ -51,28 +34,6 @@ def eventgrid(
     jsonl = tmp_path_factory.mktemp("eventgrid") / "events.jsonl"
     with EventGridSimulator(authority=authority, now=clock, jsonl_path=jsonl) as sim:
         yield sim
-
-
-@pytest.fixture
-def managed_identity_env(
-    identity: IdentitySimulator, monkeypatch: pytest.MonkeyPatch
-) -> dict[str, str]:
-    """Point azure-identity at the identity simulator, App Service style, and nothing else."""
-    for name in (
-        "IDENTITY_SERVER_THUMBPRINT",
-        "IMDS_ENDPOINT",
-        "MSI_ENDPOINT",
-        "MSI_SECRET",
-        "AZURE_CLIENT_ID",
-        "AZURE_CLIENT_SECRET",
-        "AZURE_TENANT_ID",
-        "AZURE_FEDERATED_TOKEN_FILE",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    env = identity.environment()
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    return env
 
 
 class CppClient:

@@ -14,7 +14,7 @@ from azure.core.credentials import AzureKeyCredential
 from azure.core.messaging import CloudEvent
 from azure.eventgrid import EventGridPublisherClient
 
-from simulators import CPP_AUDIENCE, EventGridSimulator, TokenAuthority
+from simulators import CPP_AUDIENCE, GRAPH_AUDIENCE, EventGridSimulator, TokenAuthority
 from tests.support import PROJECT_ROOT, run_module
 
 SIGNING_KEY = "cli-test-signing-key"
@@ -72,6 +72,24 @@ def test_cpp_from_the_cli_answers_with_a_shared_signing_key(tmp_path: Path) -> N
         assert missing.status_code == 404
 
 
+def test_ingestion_from_the_cli_answers_under_the_graph_prefix(tmp_path: Path) -> None:
+    scenarios = tmp_path / "products.json"
+    scenarios.write_text('{"products": {"quick-offer": {"job_duration": "1s", "queued_for": 0}}}')
+    token = TokenAuthority(SIGNING_KEY).token_for(GRAPH_AUDIENCE)
+    with _running("ingestion", "--scenarios", str(scenarios), "--strict") as lines:
+        api = lines[1].rsplit(" ", 1)[1]
+        assert api.endswith("/rp/product-ingestion")
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {token}"
+        version = {"$version": "2022-07-01"}
+        found = session.get(
+            f"{api}/product", params={**version, "externalID": "quick-offer"}, timeout=5
+        )
+        assert found.json()["value"][0]["identity"] == {"externalId": "quick-offer"}
+        other = session.get(f"{api}/product", params={**version, "externalID": "x"}, timeout=5)
+        assert other.json() == {"value": []}
+
+
 def test_eventgrid_from_the_cli_accepts_events(tmp_path: Path) -> None:
     jsonl = tmp_path / "events.jsonl"
     env = {"SIMULATORS_EVENTGRID_KEY": "topic-key"}
@@ -104,6 +122,8 @@ def test_help_explains_how_to_choose_scenarios() -> None:
 
     cpp = help_of("cpp")
     assert "--scenarios" in cpp and "Offer-id words" in cpp and "throttleddate" in cpp
+    ingestion = help_of("ingestion")
+    assert "External-id words" in ingestion and "certfailed" in ingestion
     assert "Scenarios" in help_of("eventgrid")
     assert "Scenarios" in help_of("identity")
 

@@ -1,0 +1,216 @@
+"""Crash run: go-lives across the CPP scenarios while the host is killed with SIGKILL.
+
+Go-lives are started from HTTP and from the queue, a few more after every restart, and
+the devhost child is killed at random moments (some while it is still starting) and
+started again on the same state file;
+now and then Event Grid refuses a few publishes and the identity endpoint a few tokens.
+Afterwards every run is counted: nothing lost (every go-live ends, none of its queue
+messages in poison), exactly one terminal outcome per run (the same event id delivered
+again is allowed and counted), the outcome the scenario leads to, and go-live POSTs per
+run at most 1 + the POSTs the scenario refuses on purpose + the kills that landed while
+the run was starting.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from golive import events
+from tests.hardening.hosted_app import HostedApp
+
+PUBLISHER = "contoso"
+
+# Offer-id words (docs/simulators.md) that advance by operation GETs, so outcomes do not
+# depend on the clock -> (expected outcome, go-live POSTs the scenario refuses on purpose).
+SCENARIOS: dict[str, tuple[str, int]] = {
+    "polls3": (events.SUCCEEDED, 0),
+    "polls4-fail": (events.FAILED, 0),
+    "errtext-polls4-failpackaging": (events.FAILED, 0),
+    "polls4-canceled": (events.CANCELED, 0),
+    "rejected": (events.REJECTED, 0),
+    "polls6-blocked": (events.SUCCEEDED, 0),
+    "legacy-polls3": (events.SUCCEEDED, 0),
+    "oploc-polls3": (events.SUCCEEDED, 0),
+    "array-polls3": (events.SUCCEEDED, 0),
+    "succeeded-polls3": (events.SUCCEEDED, 0),
+    "complete-polls3": (events.SUCCEEDED, 0),
+    "unknownstatus-polls4": (events.SUCCEEDED, 0),
+    "throttled1-polls3": (events.SUCCEEDED, 0),
+    "burst500-polls5": (events.SUCCEEDED, 0),
+    "reset-polls3": (events.SUCCEEDED, 0),
+    "burst503x2_post-polls3": (events.SUCCEEDED, 2),
+    "throttled1x1_post-polls3": (events.SUCCEEDED, 1),
+    "reset_post-polls3": (events.SUCCEEDED, 1),  # the POST took effect; its answer was lost
+}
+
+
+@dataclass
+class Run:
+    offer: str
+    scenario: str
+    via: str  # "http" or "queue"
+    kills_while_starting: int = 0
+    last_phase: str | None = None  # as last seen before a kill; a phase never comes back
+
+    @property
+    def expected(self) -> str:
+        return SCENARIOS[self.scenario][0]
+
+    @property
+    def refused_posts(self) -> int:
+        return SCENARIOS[self.scenario][1]
+
+
+@dataclass
+class CrashReport:
+    runs: list[Run]
+    kills: int
+    wall_seconds: float
+    outcomes: Counter[str] = field(default_factory=Counter)
+    redeliveries: int = 0
+    posts: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        starting = sum(r.kills_while_starting for r in self.runs)
+        extra = sum(max(0, self.posts.get(r.offer, 0) - 1 - r.refused_posts) for r in self.runs)
+        return (
+            f"crash: {len(self.runs)} go-lives, {self.kills} SIGKILLs "
+            f"({starting} run-kills while starting), {self.wall_seconds:.1f} s wall; "
+            f"outcomes {dict(sorted(self.outcomes.items()))}; "
+            f"same-id re-deliveries {self.redeliveries}; extra go-live POSTs {extra}; "
+            f"problems {len(self.problems)}"
+        )
+
+
+def crash_run(app: HostedApp, *, go_lives: int, kills: int, seed: int) -> CrashReport:
+    """Start `go_lives` go-lives spread over `kills` kill/restart cycles, then count."""
+    rng = random.Random(seed)
+    names = list(SCENARIOS)
+    runs = [
+        Run(f"{names[i % len(names)]}-k{seed}n{i}", names[i % len(names)], ("http", "queue")[i % 2])
+        for i in range(go_lives)
+    ]
+    began = time.monotonic()
+    submitted: list[Run] = []
+    per_cycle = max(1, -(-go_lives // (kills + 1)))
+    pending = list(runs)
+    done = 0
+    while done < kills:
+        batch, pending = pending[:per_cycle], pending[per_cycle:]
+        for run in batch:
+            _submit(app, run)
+            submitted.append(run)
+        if rng.random() < 0.2:  # Event Grid refuses for a while
+            app.simulators.eventgrid.fail_next(rng.randint(1, 4), status=503)
+        if rng.random() < 0.2:  # the identity endpoint fails the restarted host's first asks
+            app.simulators.identity.fail_next(rng.randint(1, 2), status=500)
+        time.sleep(rng.uniform(0.05, 0.7))
+        _note_starting(app, submitted)
+        app.kill()
+        done += 1
+        # Now and then the host dies again while it starts, recovering its work.
+        while done < kills and rng.random() < 0.3:
+            app.start(wait=False)
+            time.sleep(rng.uniform(0.3, 2.0))
+            for run in submitted:
+                run.kills_while_starting += run.last_phase in (None, "starting")
+            app.kill()
+            done += 1
+        app.start()
+    for run in pending:
+        _submit(app, run)
+    app.wait_until_all_finished(len(runs), timeout=180)
+    report = CrashReport(runs, kills, time.monotonic() - began)
+    _count(app, report)
+    return report
+
+
+def _submit(app: HostedApp, run: Run) -> None:
+    request_id = f"req-{run.offer}"
+    if run.via == "queue":
+        app.send({"publisherId": PUBLISHER, "offerId": run.offer, "requestId": request_id})
+        return
+    # An operator whose POST met a dying host sends it again, with the same request id.
+    for _ in range(50):
+        try:
+            response = app.request(
+                "POST", f"/api/golive/{PUBLISHER}/{run.offer}", json={"requestId": request_id}
+            )
+        except requests.RequestException:
+            time.sleep(0.2)
+            continue
+        if response.status_code in (200, 202, 409):
+            return
+        raise AssertionError(f"start of {run.offer}: {response.status_code} {response.text}")
+    raise AssertionError(f"start of {run.offer} never answered")
+
+
+def _note_starting(app: HostedApp, submitted: list[Run]) -> None:
+    """Before a kill: which runs may have a start activity in flight (conservatively)."""
+    try:
+        phases = {
+            i["instanceId"]: (i.get("customStatus") or {}).get("phase") for i in app.instances()
+        }
+    except (requests.RequestException, ValueError):
+        phases = {}
+    for run in submitted:
+        phase = phases.get(f"golive:{PUBLISHER}:{run.offer}".lower())
+        run.last_phase = phase or run.last_phase
+        if run.last_phase in (None, "starting"):
+            run.kills_while_starting += 1
+
+
+def _count(app: HostedApp, report: CrashReport) -> None:
+    statuses = {i["instanceId"]: i for i in app.instances()}
+    published = app.simulators.eventgrid.events
+    posts = Counter(
+        r.path.split("/offers/")[1].split("/")[0]
+        for r in app.simulators.cpp.requests
+        if r.method == "POST" and r.path.endswith("/golive")
+    )
+    poisoned = app.poisoned()
+    for run in report.runs:
+        where = f"{run.offer} ({run.via})"
+        status = statuses.get(f"golive:{PUBLISHER}:{run.offer}".lower())
+        if status is None:
+            report.problems.append(f"{where}: lost, no go-live")
+            continue
+        if status["runtimeStatus"] != "Completed":
+            report.problems.append(f"{where}: ended {status['runtimeStatus']}")
+        subject = f"publishers/{PUBLISHER}/offers/{run.offer}"
+        completions = [
+            e for e in published if e["subject"] == subject and e["type"] != events.ACTION_REQUIRED
+        ]
+        ids = Counter(e["id"] for e in completions)
+        report.redeliveries += sum(n - 1 for n in ids.values())
+        if len(ids) != 1:
+            report.problems.append(f"{where}: {len(ids)} distinct outcomes {_types(completions)}")
+        for kind in {e["type"] for e in completions}:
+            report.outcomes[kind] += 1
+        if completions and completions[0]["type"] != run.expected:
+            report.problems.append(f"{where}: {completions[0]['type']}, not {run.expected}")
+        report.posts[run.offer] = posts.get(run.offer, 0)
+        allowed = 1 + run.refused_posts + run.kills_while_starting
+        if posts.get(run.offer, 0) > allowed:
+            report.problems.append(f"{where}: {posts[run.offer]} go-live POSTs > {allowed}")
+    if any(run.offer in _decoded(text) for text in poisoned for run in report.runs):
+        report.problems.append(f"a valid message went to poison: {poisoned}")
+
+
+def _types(completions: list[dict[str, Any]]) -> list[str]:
+    return sorted({e["type"] for e in completions})
+
+
+def _decoded(text: str) -> str:
+    try:
+        return base64.b64decode(text).decode("utf-8", errors="replace")
+    except ValueError:
+        return text
