@@ -33,6 +33,7 @@ from demo.stack import PROJECT_ROOT, QUEUE_NAME, app_environment
 from simulators.cpp import CppSimulator
 from simulators.eventgrid import EventGridSimulator
 from simulators.identity import IdentitySimulator
+from simulators.ingestion import IngestionSimulator
 from simulators.tokens import TokenAuthority
 
 LISTENING = "Listening on "
@@ -54,6 +55,7 @@ class Simulators:
     cpp: CppSimulator
     eventgrid: EventGridSimulator
     identity: IdentitySimulator
+    ingestion: IngestionSimulator
 
 
 @contextlib.contextmanager
@@ -63,8 +65,9 @@ def run_simulators() -> Iterator[Simulators]:
         IdentitySimulator(authority=authority) as identity,
         CppSimulator(authority=authority) as cpp,
         EventGridSimulator(authority=authority) as eventgrid,
+        IngestionSimulator(authority=authority) as ingestion,
     ):
-        yield Simulators(cpp, eventgrid, identity)
+        yield Simulators(cpp, eventgrid, identity, ingestion)
 
 
 @dataclass
@@ -86,7 +89,7 @@ class HostedApp:
 
     def environment(self) -> dict[str, str]:
         sims = self.simulators
-        app = app_environment(self.azurite, sims.cpp, sims.eventgrid, sims.identity)
+        app = app_environment(self.azurite, sims.cpp, sims.eventgrid, sims.identity, sims.ingestion)
         return {
             **os.environ,
             **app,
