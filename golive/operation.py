@@ -339,6 +339,8 @@ def _dicts(value: object) -> list[Mapping[str, Any]]:
 
 
 def _text(value: object, limit: int) -> str | None:
+    if type(value) is str:  # nearly always; every replay re-reads the carried snapshot
+        return value if len(value) <= limit else _clip(value, limit)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
