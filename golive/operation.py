@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from html.parser import HTMLParser
 from typing import Any
 
@@ -161,6 +162,12 @@ class OperationSnapshot:
 
     def attention_conditions(self) -> list[AttentionCondition]:
         """Blocked or rejected steps and error messages, each with a stable key."""
+        return list(self._attention_conditions)
+
+    @cached_property
+    def _attention_conditions(self) -> tuple[AttentionCondition, ...]:
+        # Once per snapshot: a replayed poll asks when it records the snapshot and again
+        # when it shows it, and its keys are digests.
         conditions: list[AttentionCondition] = []
         for step in self.steps:
             label = step.name or step.id
@@ -196,7 +203,7 @@ class OperationSnapshot:
             for message in self.messages
             if message.is_error
         )
-        return _unique(conditions)
+        return tuple(_unique(conditions))
 
     def to_dict(self) -> dict[str, Any]:
         return json_fields(self)
@@ -333,6 +340,8 @@ def _unique(conditions: list[AttentionCondition]) -> list[AttentionCondition]:
 
 
 def _dicts(value: object) -> list[Mapping[str, Any]]:
+    if type(value) is list:  # JSON's arrays; spares the ABC checks below at every replay
+        return [item for item in value if isinstance(item, dict | Mapping)]
     if not isinstance(value, Sequence) or isinstance(value, str):
         return []
     return [item for item in value if isinstance(item, Mapping)]
