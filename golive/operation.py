@@ -420,8 +420,11 @@ class _TextExtractor(HTMLParser):
 
 def html_to_text(html: str) -> str:
     """Plain text of CPP's `messageHtml`: tags dropped, entities decoded, spaces tidied."""
-    parser = _TextExtractor()
-    parser.feed(html)
-    parser.close()
-    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
+    text = html
+    if "<" in html or "&" in html:  # else the parser would hand back the text as it is
+        parser = _TextExtractor()
+        parser.feed(html)
+        parser.close()
+        text = "".join(parser.parts)
+    lines = (" ".join(line.split()) for line in text.splitlines())
     return "\n".join(line for line in lines if line)
