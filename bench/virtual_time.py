@@ -231,7 +231,8 @@ def main(argv: list[str] | None = None) -> None:
     ):
         if interval != default:
             other = run_in_child(days, interval)
-            labelled.append((f"{other.days} days, {interval} poll(s)/execution", other))
+            plural = "" if interval == 1 else "s"
+            labelled.append((f"{other.days} days, {interval} poll{plural}/execution", other))
     rows = [
         [
             label,
