@@ -38,7 +38,7 @@ lint: setup
 	$(PY) -m mypy .
 
 bench: setup
-	$(PY) bench/devhost_throughput.py
+	$(PY) -m bench
 
 # The long crash (100 go-lives, 50 SIGKILLs) and load (1,000 go-lives) runs; minutes.
 soak: setup

@@ -223,7 +223,7 @@ SETTINGS: tuple[Setting, ...] = (
             "first wait between polls", at_most="POLL_MAX_INTERVAL_SECONDS"),
     Setting("POLL_MAX_INTERVAL_SECONDS", _K.NUMBER, "900", "cap of the growing poll interval"),
     Setting("POLL_BACKOFF_FACTOR", _K.NUMBER, "2.0", "growth of the poll interval", minimum=1),
-    Setting("POLLS_PER_EXECUTION", _K.WHOLE, "20",
+    Setting("POLLS_PER_EXECUTION", _K.WHOLE, "5",
             "waits before `continue_as_new` (keeps the history small)", maximum=100),
     Setting("GOLIVE_DEADLINE_DAYS", _K.NUMBER, "21",
             "overall deadline, also of failing polls; then `TimedOut` (CPP's operation goes on)"),

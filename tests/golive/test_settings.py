@@ -58,7 +58,7 @@ def test_defaults() -> None:
     assert settings.golive_queue_name == "golive-requests"
     assert (settings.poll_initial_interval_seconds, settings.poll_max_interval_seconds) == (60, 900)
     assert settings.poll_backoff_factor == 2.0
-    assert settings.polls_per_execution == 20
+    assert settings.polls_per_execution == 5
     assert settings.golive_deadline_days == 21
     assert settings.start_max_attempts == 8
     assert settings.poll_max_refusals == 8
@@ -92,7 +92,7 @@ def test_the_api_settings_are_read() -> None:
 
 
 def test_blank_values_mean_default() -> None:
-    assert load(POLLS_PER_EXECUTION="  ", EVENTGRID_TOPIC_KEY="").polls_per_execution == 20
+    assert load(POLLS_PER_EXECUTION="  ", EVENTGRID_TOPIC_KEY="").polls_per_execution == 5
     assert load(EVENTGRID_TOPIC_KEY="").eventgrid_topic_key is None
 
 
@@ -190,7 +190,7 @@ def test_orchestration_config_is_the_secret_free_json_subset() -> None:
         "pollInitialSeconds": 60.0,
         "pollMaxSeconds": 900.0,
         "pollBackoffFactor": 2.0,
-        "pollsPerExecution": 20,
+        "pollsPerExecution": 5,
         "deadlineSeconds": 1.5 * 86400,
         "startMaxAttempts": 8,
         "pollMaxRefusals": 8,

@@ -26,7 +26,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -54,7 +54,7 @@ from devhost.idle import IdleDetector, IdleProbe
 from devhost.invocation import FunctionInvoker, string_data
 from devhost.limits import check_instance_id
 from devhost.registry import FunctionRegistry, FunctionSpec
-from devhost.store import InstanceRecord, Store, Transaction
+from devhost.store import InstanceRecord, StorageCounts, Store, Transaction
 from devhost.worker import InvocationResult
 
 log = logging.getLogger("devhost.runtime")
@@ -86,6 +86,7 @@ class RuntimeStats:
     episode_seconds: float = 0.0  # devhost's work per episode: build, replay, interpret, commit
     handle_seconds: float = 0.0  # of which inside the SDK's handle()
     activities: int = 0
+    storage: StorageCounts = field(default_factory=StorageCounts)  # committed rows
 
 
 class DurableRuntime:
@@ -139,7 +140,7 @@ class DurableRuntime:
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         self._stopping = False
-        self._store = Store(self.state_path)
+        self._store = Store(self.state_path, self.stats.storage)
         loaded = self._store.load()
         self._resume_virtual_time(loaded.instances)
         with self._lock:

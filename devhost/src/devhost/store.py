@@ -81,6 +81,29 @@ class InstanceRecord:
 
 
 @dataclass
+class StorageCounts:
+    """Rows each committed change touched: benchmarks read them as a proxy for storage
+    transactions (one row or message written or deleted is one operation)."""
+
+    transactions: int = 0
+    instance_writes: int = 0
+    history_rows_written: int = 0
+    history_rows_deleted: int = 0
+    messages_written: int = 0
+    messages_deleted: int = 0
+
+    @property
+    def operations(self) -> int:
+        return (
+            self.instance_writes
+            + self.history_rows_written
+            + self.history_rows_deleted
+            + self.messages_written
+            + self.messages_deleted
+        )
+
+
+@dataclass
 class LoadedState:
     """Everything the runtime needs to resume after a restart."""
 
@@ -92,10 +115,12 @@ class LoadedState:
 class Transaction:
     """The writes of one atomic state change; only valid inside `Store.transaction()`."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, counts: StorageCounts) -> None:
         self._db = connection
+        self._counts = counts
 
     def put_instance(self, record: InstanceRecord) -> None:
+        self._counts.instance_writes += 1
         self._db.execute(
             "INSERT OR REPLACE INTO instances VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (
@@ -120,16 +145,18 @@ class Transaction:
         self.delete_instance_messages(instance_id)
 
     def append_history(self, instance_id: str, first_seq: int, events: Iterable[str]) -> None:
-        self._db.executemany(
+        cursor = self._db.executemany(
             "INSERT INTO history VALUES (?,?,?)",
             ((instance_id, first_seq + offset, text) for offset, text in enumerate(events)),
         )
+        self._counts.history_rows_written += _rows(cursor)
 
     def clear_history(self, instance_id: str) -> None:
-        self._db.execute("DELETE FROM history WHERE instance_id = ?", (instance_id,))
+        cursor = self._db.execute("DELETE FROM history WHERE instance_id = ?", (instance_id,))
+        self._counts.history_rows_deleted += _rows(cursor)
 
     def add_messages(self, messages: Iterable[Message]) -> None:
-        self._db.executemany(
+        cursor = self._db.executemany(
             "INSERT INTO messages VALUES (?,?,?,?,?,?)",
             (
                 (
@@ -143,19 +170,28 @@ class Transaction:
                 for m in messages
             ),
         )
+        self._counts.messages_written += _rows(cursor)
 
     def delete_messages(self, ids: Iterable[int]) -> None:
-        self._db.executemany("DELETE FROM messages WHERE id = ?", ((i,) for i in ids))
+        cursor = self._db.executemany("DELETE FROM messages WHERE id = ?", ((i,) for i in ids))
+        self._counts.messages_deleted += _rows(cursor)
 
     def delete_instance_messages(self, instance_id: str) -> None:
-        self._db.execute("DELETE FROM messages WHERE instance_id = ?", (instance_id,))
+        cursor = self._db.execute("DELETE FROM messages WHERE instance_id = ?", (instance_id,))
+        self._counts.messages_deleted += _rows(cursor)
+
+
+def _rows(cursor: sqlite3.Cursor) -> int:
+    """Rows a statement changed (sqlite3 answers -1 when executemany ran no statement)."""
+    return max(cursor.rowcount, 0)
 
 
 class Store:
     """The SQLite file (or an in-memory database when `path` is None)."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, counts: StorageCounts | None = None) -> None:
         self.path = path
+        self.counts = counts if counts is not None else StorageCounts()
         target = ":memory:" if path is None else str(path)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -177,14 +213,25 @@ class Store:
         """
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
+            counts = StorageCounts()
             try:
-                yield Transaction(self._db)
+                yield Transaction(self._db, counts)
                 self._db.execute("COMMIT")
+                self._add(counts)
             except BaseException:
                 if self._db.in_transaction:
                     with suppress(sqlite3.Error):  # the original error is the one to report
                         self._db.execute("ROLLBACK")
                 raise
+
+    def _add(self, committed: StorageCounts) -> None:
+        total = self.counts
+        total.transactions += 1
+        total.instance_writes += committed.instance_writes
+        total.history_rows_written += committed.history_rows_written
+        total.history_rows_deleted += committed.history_rows_deleted
+        total.messages_written += committed.messages_written
+        total.messages_deleted += committed.messages_deleted
 
     def load(self) -> LoadedState:
         with self._lock:
