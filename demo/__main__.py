@@ -124,16 +124,21 @@ def follow(stack: LocalStack, offer: str) -> int:
 
 
 def progress_line(status: dict[str, Any]) -> str:
-    """One line of what changed; polls rounded so that every poll is not a new line."""
+    """One line of what changed; polls rounded while running so that every poll is not a
+    new line, exact once the run has finished."""
     polls = status.get("polls") or 0
-    shown_polls = polls - polls % 25 if polls > 25 else polls
-    stages = status.get("productIngestion")
+    running = status.get("phase") != "finished"
+    shown_polls = polls - polls % 25 if running and polls > 25 else polls
     if status.get("api") == "productIngestion":
-        stages = stages or {}
+        stages = status.get("productIngestion") or {}
+
+        def shown(key: str) -> str:
+            return str(stages.get(key) or "-")
+
         return (
-            f"phase={status.get('phase')} stage={stages.get('stage')} "
-            f"job={stages.get('jobStatus')}/{stages.get('jobResult')} "
-            f"live={stages.get('liveStatus')}/{stages.get('liveResult')} polls={shown_polls}"
+            f"phase={status.get('phase')} stage={shown('stage')} "
+            f"job={shown('jobStatus')}/{shown('jobResult')} "
+            f"live={shown('liveStatus')}/{shown('liveResult')} polls={shown_polls}"
         )
     step = status.get("currentStep")
     step_status = next(

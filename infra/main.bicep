@@ -80,7 +80,7 @@ param pollMaxIntervalSeconds string = '900'
 param pollBackoffFactor string = '2.0'
 
 @description('Waits before continue_as_new (keeps the history small; at most 100).')
-param pollsPerExecution string = '20'
+param pollsPerExecution string = '5'
 
 @description('Overall deadline of a go-live in days; then TimedOut.')
 param goLiveDeadlineDays string = '21'

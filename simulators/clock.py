@@ -42,6 +42,24 @@ class ManualClock:
             return self._now
 
 
+class TickingClock:
+    """A clock that moves `step` on at every read: scenario time then advances with the calls
+    made to the simulator, whatever clock (wall or virtual, in another process) the caller
+    runs on, so a run's outcome does not depend on how fast it is driven."""
+
+    def __init__(self, step: timedelta, start: datetime | None = None) -> None:
+        if step <= timedelta(0):
+            raise ValueError("step must be positive")
+        self._step = step
+        self._now = start or wall_clock()
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            self._now += self._step
+            return self._now
+
+
 class ScaledClock:
     """Wall time running `scale` times faster from the moment it is made: for manual demos."""
 

@@ -1,4 +1,5 @@
-"""Crash run: go-lives across the CPP scenarios while the host is killed with SIGKILL.
+"""Crash run: go-lives across the simulators' scenarios (CPP and Product Ingestion) while
+the host is killed with SIGKILL.
 
 Go-lives are started from HTTP and from the queue, a few more after every restart, and
 the devhost child is killed at random moments (some while it is still starting) and
@@ -8,7 +9,7 @@ Afterwards every run is counted: nothing lost (every go-live ends, none of its q
 messages in poison), exactly one terminal outcome per run (the same event id delivered
 again is allowed and counted), the outcome the scenario leads to, and go-live POSTs per
 run at most 1 + the POSTs the scenario refuses on purpose + the kills that landed while
-the run was starting.
+the run was starting (for Product Ingestion, `POST configure` counts as the go-live POST).
 """
 
 from __future__ import annotations
@@ -23,13 +24,25 @@ from typing import Any
 import requests
 
 from golive import events
+from golive.apis import GoLiveApi
+from simulators.ingestion.product import product_guid
 from tests.hardening.hosted_app import HostedApp
 
 PUBLISHER = "contoso"
 
-# Offer-id words (docs/simulators.md) that advance by operation GETs, so outcomes do not
-# depend on the clock -> (expected outcome, go-live POSTs the scenario refuses on purpose).
-SCENARIOS: dict[str, tuple[str, int]] = {
+
+@dataclass(frozen=True)
+class Plan:
+    """What a scenario leads to: its outcome and the go-live POSTs it refuses on purpose."""
+
+    expected: str
+    refused_posts: int = 0
+    api: GoLiveApi = GoLiveApi.CPP
+
+
+# Offer-id words (docs/simulators.md) whose outcome does not depend on the clock: CPP
+# operations that advance by GETs, Product Ingestion jobs on the simulator's ticking clock.
+CPP_SCENARIOS: dict[str, tuple[str, int]] = {
     "polls3": (events.SUCCEEDED, 0),
     "polls4-fail": (events.FAILED, 0),
     "errtext-polls4-failpackaging": (events.FAILED, 0),
@@ -49,6 +62,27 @@ SCENARIOS: dict[str, tuple[str, int]] = {
     "throttled1x1_post-polls3": (events.SUCCEEDED, 1),
     "reset_post-polls3": (events.SUCCEEDED, 1),  # the POST took effect; its answer was lost
 }
+INGESTION_SCENARIOS: dict[str, tuple[str, int]] = {
+    "pi-plain": (events.SUCCEEDED, 0),
+    "pi-jobfailed": (events.FAILED, 0),
+    "pi-certfailed": (events.FAILED, 0),
+    "pi-livefailed": (events.FAILED, 0),
+    "pi-rejected": (events.REJECTED, 0),
+    "pi-inprogress": (events.REJECTED, 0),
+    "pi-nopreview": (events.REJECTED, 0),
+    "pi-jobidcaps-capitalized": (events.SUCCEEDED, 0),
+    "pi-burst500": (events.SUCCEEDED, 0),
+    "pi-reset": (events.SUCCEEDED, 0),
+    "pi-burst503x2_post": (events.SUCCEEDED, 2),
+    "pi-throttled60x1_post": (events.SUCCEEDED, 1),
+}
+SCENARIOS: dict[str, Plan] = {
+    **{name: Plan(*plan) for name, plan in CPP_SCENARIOS.items()},
+    **{
+        name: Plan(*plan, api=GoLiveApi.PRODUCT_INGESTION)
+        for name, plan in INGESTION_SCENARIOS.items()
+    },
+}
 
 
 @dataclass
@@ -60,12 +94,8 @@ class Run:
     last_phase: str | None = None  # as last seen before a kill; a phase never comes back
 
     @property
-    def expected(self) -> str:
-        return SCENARIOS[self.scenario][0]
-
-    @property
-    def refused_posts(self) -> int:
-        return SCENARIOS[self.scenario][1]
+    def plan(self) -> Plan:
+        return SCENARIOS[self.scenario]
 
 
 @dataclass
@@ -80,7 +110,9 @@ class CrashReport:
 
     def summary(self) -> str:
         starting = sum(r.kills_while_starting for r in self.runs)
-        extra = sum(max(0, self.posts.get(r.offer, 0) - 1 - r.refused_posts) for r in self.runs)
+        extra = sum(
+            max(0, self.posts.get(r.offer, 0) - 1 - r.plan.refused_posts) for r in self.runs
+        )
         return (
             f"crash: {len(self.runs)} go-lives, {self.kills} SIGKILLs "
             f"({starting} run-kills while starting), {self.wall_seconds:.1f} s wall; "
@@ -93,7 +125,7 @@ class CrashReport:
 def crash_run(app: HostedApp, *, go_lives: int, kills: int, seed: int) -> CrashReport:
     """Start `go_lives` go-lives spread over `kills` kill/restart cycles, then count."""
     rng = random.Random(seed)
-    names = list(SCENARIOS)
+    names = _interleaved(list(CPP_SCENARIOS), list(INGESTION_SCENARIOS))
     runs = [
         Run(f"{names[i % len(names)]}-k{seed}n{i}", names[i % len(names)], ("http", "queue")[i % 2])
         for i in range(go_lives)
@@ -133,16 +165,28 @@ def crash_run(app: HostedApp, *, go_lives: int, kills: int, seed: int) -> CrashR
     return report
 
 
+def _interleaved(first: list[str], second: list[str]) -> list[str]:
+    """Both APIs' scenarios taken in turn, so a short run has some of each."""
+    mixed = [name for pair in zip(first, second, strict=False) for name in pair]
+    shorter = min(len(first), len(second))
+    return mixed + first[shorter:] + second[shorter:]
+
+
 def _submit(app: HostedApp, run: Run) -> None:
     request_id = f"req-{run.offer}"
+    api = run.plan.api.value
     if run.via == "queue":
-        app.send({"publisherId": PUBLISHER, "offerId": run.offer, "requestId": request_id})
+        app.send(
+            {"publisherId": PUBLISHER, "offerId": run.offer, "requestId": request_id, "api": api}
+        )
         return
     # An operator whose POST met a dying host sends it again, with the same request id.
     for _ in range(50):
         try:
             response = app.request(
-                "POST", f"/api/golive/{PUBLISHER}/{run.offer}", json={"requestId": request_id}
+                "POST",
+                f"/api/golive/{PUBLISHER}/{run.offer}",
+                json={"requestId": request_id, "api": api},
             )
         except requests.RequestException:
             time.sleep(0.2)
@@ -171,11 +215,7 @@ def _note_starting(app: HostedApp, submitted: list[Run]) -> None:
 def _count(app: HostedApp, report: CrashReport) -> None:
     statuses = {i["instanceId"]: i for i in app.instances()}
     published = app.simulators.eventgrid.events
-    posts = Counter(
-        r.path.split("/offers/")[1].split("/")[0]
-        for r in app.simulators.cpp.requests
-        if r.method == "POST" and r.path.endswith("/golive")
-    )
+    posts = _go_live_posts(app, report.runs)
     poisoned = app.poisoned()
     for run in report.runs:
         where = f"{run.offer} ({run.via})"
@@ -195,14 +235,35 @@ def _count(app: HostedApp, report: CrashReport) -> None:
             report.problems.append(f"{where}: {len(ids)} distinct outcomes {_types(completions)}")
         for kind in {e["type"] for e in completions}:
             report.outcomes[kind] += 1
-        if completions and completions[0]["type"] != run.expected:
-            report.problems.append(f"{where}: {completions[0]['type']}, not {run.expected}")
+        expected = run.plan.expected
+        if completions and completions[0]["type"] != expected:
+            report.problems.append(f"{where}: {completions[0]['type']}, not {expected}")
         report.posts[run.offer] = posts.get(run.offer, 0)
-        allowed = 1 + run.refused_posts + run.kills_while_starting
+        allowed = 1 + run.plan.refused_posts + run.kills_while_starting
         if posts.get(run.offer, 0) > allowed:
             report.problems.append(f"{where}: {posts[run.offer]} go-live POSTs > {allowed}")
     if any(run.offer in _decoded(text) for text in poisoned for run in report.runs):
         report.problems.append(f"a valid message went to poison: {poisoned}")
+
+
+def _go_live_posts(app: HostedApp, runs: list[Run]) -> Counter[str]:
+    """Per offer: CPP's `POST .../golive` calls, or Product Ingestion's `POST configure`
+    calls naming the offer's product."""
+    posts = Counter(
+        r.path.split("/offers/")[1].split("/")[0]
+        for r in app.simulators.cpp.requests
+        if r.method == "POST" and r.path.endswith("/golive")
+    )
+    configures = [
+        r.text
+        for r in app.simulators.ingestion.requests
+        if r.method == "POST" and r.path.endswith("/configure")
+    ]
+    for run in runs:
+        if run.plan.api is GoLiveApi.PRODUCT_INGESTION:
+            guid = product_guid(run.offer)
+            posts[run.offer] = sum(guid in body for body in configures)
+    return posts
 
 
 def _types(completions: list[dict[str, Any]]) -> list[str]:

@@ -1,10 +1,11 @@
 """The go-live app as a crashed or overloaded host runs it: devhost as a child process.
 
 `python -m devhost serve` runs the project's app in virtual time on a SQLite state file, so
-it can be killed with SIGKILL and started again on the same state. Azurite and the three
-simulators run in this process, on the wall clock: the suites pick CPP scenarios that
-advance by operation GETs (`polls<N>`), so their outcomes do not depend on whose clock
-runs. Everything binds 127.0.0.1 on ports the OS picks.
+it can be killed with SIGKILL and started again on the same state. Azurite and the four
+simulators run in this process: the suites pick CPP scenarios that advance by operation
+GETs (`polls<N>`) and give the Product Ingestion simulator a clock that ticks at every
+read, so outcomes do not depend on whose clock runs. Everything binds 127.0.0.1 on ports
+the OS picks.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ from devhost.azurite import Azurite
 from devhost.keys import DURABLE_SYSTEM_KEY_NAME, KEY_HEADER
 
 from demo.stack import PROJECT_ROOT, QUEUE_NAME, app_environment
+from simulators.clock import TickingClock
 from simulators.cpp import CppSimulator
 from simulators.eventgrid import EventGridSimulator
 from simulators.identity import IdentitySimulator
@@ -39,6 +42,9 @@ from simulators.tokens import TokenAuthority
 LISTENING = "Listening on "
 KEY_LINES = {"default (function)": "function", f"{DURABLE_SYSTEM_KEY_NAME} (system)": "system"}
 DURABLE_API = "/runtime/webhooks/durabletask"
+# Product Ingestion jobs advance on their simulator's clock; here it moves a minute at every
+# read, so a job of a simulated hour ends after some dozens of the app's calls.
+INGESTION_TICK = timedelta(minutes=1)
 TERMINAL = {"Completed", "Failed", "Terminated"}
 # Small numbers so continue_as_new and bounded retries happen within a short run.
 SETTINGS = {
@@ -65,7 +71,7 @@ def run_simulators() -> Iterator[Simulators]:
         IdentitySimulator(authority=authority) as identity,
         CppSimulator(authority=authority) as cpp,
         EventGridSimulator(authority=authority) as eventgrid,
-        IngestionSimulator(authority=authority) as ingestion,
+        IngestionSimulator(authority=authority, now=TickingClock(INGESTION_TICK)) as ingestion,
     ):
         yield Simulators(cpp, eventgrid, identity, ingestion)
 

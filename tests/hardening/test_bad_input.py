@@ -3,8 +3,9 @@
 Property-based (hypothesis) against the real app on devhost: route parameters, start and
 cancel bodies, content types, methods and queue message texts. Every HTTP answer is one of
 200/202/400/404/405/409, never a 5xx; the app's own errors are JSON with a code and a
-message; no orchestration starts and CPP is never called; every invalid queue message
-lands in `<queue>-poison` with its reason logged once.
+message; no orchestration starts and neither API is called; every invalid queue message
+lands in `<queue>-poison` with its reason logged once. `api` must be exactly "cpp" or
+"productIngestion": near misses ("CPP", "product-ingestion") are refused, not guessed.
 
 Which ids are valid is restated here from the documented rule (docs/operations.md: 1-50
 letters, digits, `-` or `_`, starting with a letter or digit), not read from the app.
@@ -30,6 +31,7 @@ pytestmark = pytest.mark.azurite
 VALID_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,49}")
 VALID_TOKEN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 ALLOWED = {200, 202, 400, 404, 405, 409}
+APIS = ("cpp", "productIngestion")  # the documented values of `api`, case-sensitive
 OFFER = "contoso/bad-input"  # never started: every body sent to it is invalid
 EXAMPLES = settings(
     max_examples=60,
@@ -52,15 +54,21 @@ def is_token_or_none(value: object) -> bool:
     return value is None or (isinstance(value, str) and bool(VALID_TOKEN.fullmatch(value)))
 
 
+def is_api_or_none(value: object) -> bool:
+    return value is None or value in APIS
+
+
 def is_valid_start_body(body: bytes) -> bool:
-    """The documented body: empty, or an object of optional requestId/correlationId tokens."""
+    """The documented body: empty, or an object of optional requestId/correlationId tokens
+    and an optional `api`."""
     if not body.strip():
         return True
     data = json_object(body)
     return (
         data is not None
-        and set(data) <= {"requestId", "correlationId"}
-        and all(is_token_or_none(v) for v in data.values())
+        and set(data) <= {"requestId", "correlationId", "api"}
+        and all(is_token_or_none(data.get(k)) for k in ("requestId", "correlationId"))
+        and is_api_or_none(data.get("api"))
     )
 
 
@@ -77,6 +85,11 @@ def is_valid_cancel_body(body: bytes) -> bool:
         and len(data.get("reason", "")) <= 500
     )
 
+
+# Values of `api` a careless client sends: wrong case, spaces, the other API's old names.
+near_miss_apis = st.sampled_from(
+    ["CPP", "Cpp", " cpp", "productingestion", "ProductIngestion", "product-ingestion", "graph"]
+) | st.text(max_size=20)
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
@@ -113,6 +126,7 @@ bad_bodies = st.one_of(
         encoded
     ),
     st.fixed_dictionaries({"cancelOperation": json_values, "reason": json_values}).map(encoded),
+    st.fixed_dictionaries({"api": json_values | near_miss_apis}).map(encoded),
     st.integers(min_value=16 * 1024 + 1, max_value=200_000).map(lambda n: b'"' + b"x" * n + b'"'),
     nested(),
 )
@@ -182,6 +196,9 @@ queue_texts = st.one_of(
             "offerId": json_values | st.text(max_size=80),
         }
     ).map(lambda d: ("base64", encoded(d))),
+    st.fixed_dictionaries(
+        {"publisherId": st.just("contoso"), "offerId": st.just("bad-api"), "api": near_miss_apis}
+    ).map(lambda d: ("base64", encoded(d))),
     st.text(alphabet="!?*~ \u00e9\u4e2d", min_size=1, max_size=40).map(
         lambda t: ("raw", t.encode())
     ),
@@ -192,11 +209,13 @@ def is_valid_message(raw: bytes) -> bool:
     data = json_object(raw)
     if data is None:
         return False
-    if not set(data) <= {"publisherId", "offerId", "requestId", "correlationId"}:
+    if not set(data) <= {"publisherId", "offerId", "requestId", "correlationId", "api"}:
         return False
     ids = (data.get("publisherId"), data.get("offerId"))
-    return all(isinstance(i, str) and VALID_ID.fullmatch(i) for i in ids) and all(
-        is_token_or_none(data.get(k)) for k in ("requestId", "correlationId")
+    return (
+        all(isinstance(i, str) and VALID_ID.fullmatch(i) for i in ids)
+        and all(is_token_or_none(data.get(k)) for k in ("requestId", "correlationId"))
+        and is_api_or_none(data.get("api"))
     )
 
 
@@ -240,7 +259,8 @@ def test_invalid_queue_messages_land_in_poison_with_their_reason_logged_once(
         assert len(app_lines) <= 1, app_lines
 
 
-def test_nothing_started_and_cpp_never_called(bad_input_app: HostedApp) -> None:
+def test_nothing_started_and_no_api_called(bad_input_app: HostedApp) -> None:
     """Runs after the suites above (file order): all their input was invalid."""
     assert bad_input_app.instances() == []
     assert bad_input_app.simulators.cpp.requests == []
+    assert bad_input_app.simulators.ingestion.requests == []
