@@ -2,14 +2,22 @@
 
 The demo's path (demo/): Azurite, the CPP, Event Grid and identity simulators and the app on
 devhost with a virtual clock; the go-live goes in as a queue message and the demo's own
-progress loop (reading the status route every 0.1 s) follows it. The operation takes the
-given number of days, half a day of it blocked at certification (an ActionRequired event),
-as in `make run`. Printed: wall time, polls, wall ms per poll, and where the time went as devhost
-counts it (the orchestrator's invocations through the worker, i.e. the SDK's replay; the
-rest of devhost's episode work and commits; activities including their HTTP calls, the
-status reads and idle time), with the process CPU.
+progress loop (reading the status route every STATUS_READ_SECONDS) follows it. The
+operation takes the given number of days, half a day of it blocked at certification (an
+ActionRequired event), as in `make run`. Printed: wall time, polls, wall ms per poll, and
+where the time went as devhost counts it (the orchestrator's invocations through the
+worker, i.e. the SDK's replay; the rest of devhost's episode work and commits; activities
+including their HTTP calls, the status reads and idle time), with the process CPU.
+The floor: every episode's context JSON (what the host hands the SDK) is recorded, and
+after the go-live each is replayed again through the SDK's `handle()` in this process
+(no worker, no devhost), timing the orchestrator's own code apart (CPU inside its
+generator). What remains, "SDK alone", is the SDK reading the history (`dateutil` on every
+event's timestamp) and replaying it: Azure's worker pays it for the same histories
+whatever the orchestrator's code does, so no change to devhost or to the app's code takes
+a go-live below it.
 The 3-day go-live runs again with 20 polls per execution (the default before these
-benchmarks), in a child process since the app reads its settings once per process.
+benchmarks), and the 16-day one with 1, each in a child process since the app reads its
+settings once per process.
 Goal: 16 days in under 10 s on 2 cores.
 
 Run: `.venv/bin/python -m bench.virtual_time`.
@@ -23,20 +31,32 @@ import logging
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import timedelta
+from typing import Any
+
+import azure.durable_functions as df
+from devhost.engine import OrchestratorCall
+from devhost.registry import FunctionSpec
+from devhost.runtime import DurableRuntime
+from devhost.worker import InvocationResult
 
 from bench.table import print_table
-from demo.stack import LocalStack, run_local_stack
+from demo.stack import STATUS_READ_SECONDS, LocalStack, run_local_stack
 from golive.settings import OrchestrationConfig
+from orchestrators.go_live import Steps, orchestrate
 from simulators.cpp import Scenario
 
 DAYS = (3, 16)
 PUBLISHER = "contoso"
 WALL_LIMIT_SECONDS = 600.0
 # The 3-day go-live also runs at the interval the default was before the benchmarks chose
-# it, so that the table shows what the change cut.
+# it, so that the table shows what the change cut; the 16-day one at the shortest
+# interval, to show what the replay would cost at its cheapest per poll.
 BEFORE_POLLS_PER_EXECUTION = 20
+SHORTEST_POLLS_PER_EXECUTION = 1
 
 
 @dataclass(frozen=True)
@@ -49,6 +69,9 @@ class Timing:
     handle_seconds: float
     episode_seconds: float
     succeeded: bool
+    history_events: int  # events the SDK read, summed over every episode
+    replay_seconds: float  # the episodes replayed again straight through the SDK's handle()
+    code_seconds: float  # of which inside the orchestrator's own code
 
 
 def scenario(days: int) -> Scenario:
@@ -61,24 +84,92 @@ def scenario(days: int) -> Scenario:
 
 
 def follow(stack: LocalStack, offer: str) -> str:
-    """What the demo's progress loop does: read the status route every 0.1 s until the end."""
+    """What the demo's progress loop does: read the status route until the end."""
     started = time.monotonic()
     while time.monotonic() - started < WALL_LIMIT_SECONDS:
         status = stack.status(PUBLISHER, offer)
         if status and status.get("runtimeStatus") in {"Completed", "Failed", "Terminated"}:
             return str(status["runtimeStatus"])
-        time.sleep(0.1)
+        time.sleep(STATUS_READ_SECONDS)
     raise SystemExit(f"the {offer} go-live did not finish within {WALL_LIMIT_SECONDS:.0f} s")
+
+
+@contextmanager
+def recorded_episodes(runtime: DurableRuntime) -> Iterator[list[str]]:
+    """Every episode's context JSON, as the runtime hands it to the worker, while in the block."""
+    bodies: list[str] = []
+    original = runtime.orchestrator_call
+
+    def recording_call(spec: FunctionSpec) -> OrchestratorCall:
+        invoke = original(spec)
+
+        async def call(body: str) -> InvocationResult:
+            bodies.append(body)
+            return await invoke(body)
+
+        return call
+
+    setattr(runtime, "orchestrator_call", recording_call)  # noqa: B010 (a bench's probe)
+    try:
+        yield bodies
+    finally:
+        delattr(runtime, "orchestrator_call")
+
+
+@dataclass(frozen=True)
+class ReplaySplit:
+    """The recorded episodes replayed again in this process, straight through the SDK."""
+
+    history_events: int  # events the SDK read, summed over every episode
+    handle_seconds: float  # the SDK's handle(), the orchestrator's code included
+    code_seconds: float  # of which inside the orchestrator's own code; the rest is the SDK
+
+
+def timed_code(orchestrator: Callable[[Any], Steps], spent: list[float]) -> Callable[[Any], Steps]:
+    """`orchestrator`, adding the CPU seconds spent inside its own code to `spent[0]`."""
+
+    def timed(context: Any) -> Steps:
+        steps = orchestrator(context)
+        value: Any = None
+        error: BaseException | None = None
+        while True:
+            started = time.process_time()
+            try:
+                task = steps.send(value) if error is None else steps.throw(error)
+            except StopIteration as stop:
+                return stop.value
+            finally:
+                spent[0] += time.process_time() - started
+            value, error = None, None
+            try:
+                value = yield task
+            except Exception as raised:  # a failed task: the SDK throws it into the code
+                error = raised
+
+    return timed
+
+
+def replay_split(bodies: list[str]) -> ReplaySplit:
+    """Replay every recorded episode through the SDK's handle(), without worker or devhost."""
+    spent = [0.0]
+    handle = df.Orchestrator.create(timed_code(orchestrate, spent))
+    events = sum(len(json.loads(body)["history"]) for body in bodies)
+    started = time.process_time()
+    for body in bodies:
+        handle(body)
+    return ReplaySplit(events, time.process_time() - started, spent[0])
 
 
 def one_go_live(stack: LocalStack, days: int) -> Timing:
     offer = offer_id(days)
     stats = stack.devhost.runtime.stats
     episodes, handle, work = stats.episodes, stats.handle_seconds, stats.episode_seconds
-    cpu, wall = time.process_time(), time.perf_counter()
-    stack.send_go_live({"publisherId": PUBLISHER, "offerId": offer, "requestId": offer})
-    outcome = follow(stack, offer)
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    with recorded_episodes(stack.devhost.runtime) as bodies:
+        cpu, wall = time.process_time(), time.perf_counter()
+        stack.send_go_live({"publisherId": PUBLISHER, "offerId": offer, "requestId": offer})
+        outcome = follow(stack, offer)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    split = replay_split(bodies)
     (operation,) = [o for o in stack.cpp.operations if o.offer == offer]
     return Timing(
         days=days,
@@ -89,6 +180,9 @@ def one_go_live(stack: LocalStack, days: int) -> Timing:
         handle_seconds=stats.handle_seconds - handle,
         episode_seconds=stats.episode_seconds - work,
         succeeded=outcome == "Completed",
+        history_events=split.history_events,
+        replay_seconds=split.handle_seconds,
+        code_seconds=split.code_seconds,
     )
 
 
@@ -126,11 +220,14 @@ def main(argv: list[str] | None = None) -> None:
         return
     default = OrchestrationConfig.defaults().polls_per_execution
     labelled = [(f"{t.days} days", t) for t in run_in_process(DAYS, {})]
-    if default != BEFORE_POLLS_PER_EXECUTION:
-        before = run_in_child(DAYS[0], BEFORE_POLLS_PER_EXECUTION)
-        labelled.append(
-            (f"{before.days} days, {BEFORE_POLLS_PER_EXECUTION} polls/execution", before)
-        )
+    for days, interval in (
+        (DAYS[0], BEFORE_POLLS_PER_EXECUTION),
+        (DAYS[-1], SHORTEST_POLLS_PER_EXECUTION),
+    ):
+        if interval != default:
+            other = run_in_child(days, interval)
+            plural = "" if interval == 1 else "s"
+            labelled.append((f"{other.days} days, {interval} poll{plural}/execution", other))
     rows = [
         [
             label,
@@ -140,7 +237,10 @@ def main(argv: list[str] | None = None) -> None:
             t.polls,
             t.wall_seconds * 1e3 / t.polls,
             t.episodes,
+            t.history_events,
             t.handle_seconds,
+            t.replay_seconds - t.code_seconds,
+            t.code_seconds,
             t.episode_seconds - t.handle_seconds,
             t.wall_seconds - t.episode_seconds,
         ]
@@ -157,7 +257,10 @@ def main(argv: list[str] | None = None) -> None:
             "CPP GETs",
             "wall ms/GET",
             "episodes",
+            "history events read",
             "orchestrator invocations s",
+            "SDK alone s (floor)",
+            "orchestrator code s",
             "devhost episode s",
             "rest s (activities, HTTP, idle)",
         ],

@@ -21,7 +21,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from demo.stack import LocalStack, run_local_stack
+from demo.stack import STATUS_READ_SECONDS, LocalStack, run_local_stack
 from simulators.cpp import Scenario
 from simulators.ingestion import IngestionScenario
 
@@ -118,7 +118,7 @@ def follow(stack: LocalStack, offer: str) -> int:
                 f"simulated in {wall:.1f} s"
             )
             return 0 if status["runtimeStatus"] == "Completed" else 1
-        time.sleep(0.1)
+        time.sleep(STATUS_READ_SECONDS)
     say(f"the go-live did not finish within {WALL_LIMIT_SECONDS:.0f} s")
     return 1
 

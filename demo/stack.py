@@ -29,6 +29,11 @@ from simulators.tokens import TokenAuthority
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 QUEUE_NAME = "golive-requests"
+# How often the demo's progress loop reads the status route (wall seconds): often enough
+# for a line per phase and per 25 polls of a 3-day go-live that takes a few seconds, rare
+# enough that the reads (an HTTP function and a Durable API call each) do not compete with
+# the go-live they watch.
+STATUS_READ_SECONDS = 0.25
 
 
 @dataclass

@@ -38,10 +38,18 @@ def recent_messages(messages: object) -> list[dict[str, Any]]:
     """The newest few messages of a step (as stored in a snapshot), texts clipped."""
     if not isinstance(messages, Sequence) or isinstance(messages, str):
         return []
-    parsed = [StepMessage.from_dict(m) for m in messages if isinstance(m, Mapping)]
+    return shown_messages([StepMessage.from_dict(m) for m in messages if isinstance(m, Mapping)])
+
+
+def shown_messages(messages: Sequence[StepMessage]) -> list[dict[str, Any]]:
+    """The newest few of a step's parsed messages as operators see them, texts clipped.
+
+    The orchestrator shows them at every replayed poll, so it hands over the parsed
+    messages rather than a round trip through their stored JSON.
+    """
     return [
         {"level": m.level, "text": _clip(m.text), "timestamp": m.timestamp}
-        for m in parsed[-MAX_MESSAGES_SHOWN:]
+        for m in messages[-MAX_MESSAGES_SHOWN:]
     ]
 
 

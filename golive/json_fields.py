@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, fields, is_dataclass
 from enum import Enum
+from functools import cache
 from typing import Any
 
 __all__ = ["camel_case", "from_json_fields", "json_fields"]
 
 
+@cache  # field names are few, and orchestrator replays convert them at every episode
 def camel_case(name: str) -> str:
     """`retry_after_seconds` -> `retryAfterSeconds`."""
     head, *rest = name.split("_")

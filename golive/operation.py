@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from html.parser import HTMLParser
 from typing import Any
 
@@ -161,6 +162,12 @@ class OperationSnapshot:
 
     def attention_conditions(self) -> list[AttentionCondition]:
         """Blocked or rejected steps and error messages, each with a stable key."""
+        return list(self._attention_conditions)
+
+    @cached_property
+    def _attention_conditions(self) -> tuple[AttentionCondition, ...]:
+        # Once per snapshot: a replayed poll asks when it records the snapshot and again
+        # when it shows it, and its keys are digests.
         conditions: list[AttentionCondition] = []
         for step in self.steps:
             label = step.name or step.id
@@ -196,7 +203,7 @@ class OperationSnapshot:
             for message in self.messages
             if message.is_error
         )
-        return _unique(conditions)
+        return tuple(_unique(conditions))
 
     def to_dict(self) -> dict[str, Any]:
         return json_fields(self)
@@ -333,12 +340,16 @@ def _unique(conditions: list[AttentionCondition]) -> list[AttentionCondition]:
 
 
 def _dicts(value: object) -> list[Mapping[str, Any]]:
+    if type(value) is list:  # JSON's arrays; spares the ABC checks below at every replay
+        return [item for item in value if isinstance(item, dict | Mapping)]
     if not isinstance(value, Sequence) or isinstance(value, str):
         return []
     return [item for item in value if isinstance(item, Mapping)]
 
 
 def _text(value: object, limit: int) -> str | None:
+    if type(value) is str:  # nearly always; every replay re-reads the carried snapshot
+        return value if len(value) <= limit else _clip(value, limit)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
@@ -409,8 +420,11 @@ class _TextExtractor(HTMLParser):
 
 def html_to_text(html: str) -> str:
     """Plain text of CPP's `messageHtml`: tags dropped, entities decoded, spaces tidied."""
-    parser = _TextExtractor()
-    parser.feed(html)
-    parser.close()
-    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
+    text = html
+    if "<" in html or "&" in html:  # else the parser would hand back the text as it is
+        parser = _TextExtractor()
+        parser.feed(html)
+        parser.close()
+        text = "".join(parser.parts)
+    lines = (" ".join(line.split()) for line in text.splitlines())
     return "\n".join(line for line in lines if line)

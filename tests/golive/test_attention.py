@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from golive.attention import MAX_MESSAGES_SHOWN, MAX_SHOWN_CHARS, needs_person, recent_messages
+from golive.attention import (
+    MAX_MESSAGES_SHOWN,
+    MAX_SHOWN_CHARS,
+    needs_person,
+    recent_messages,
+    shown_messages,
+)
 from golive.operation import parse_operation
 from tests.golive.test_operation import msg, operation, step
 
@@ -51,3 +57,13 @@ def test_recent_messages_keep_the_newest_few_clipped() -> None:
     assert all(len(m["text"]) == MAX_SHOWN_CHARS for m in shown)
     assert recent_messages(None) == []
     assert recent_messages("text") == []
+
+
+def test_a_steps_parsed_messages_show_as_their_stored_form_does() -> None:
+    messages = [msg(f"m{n} " + "x" * 400, "error" if n % 2 else "information") for n in range(5)]
+    [parsed] = parse_operation(
+        operation("running", step("certification", "blocked", *messages))
+    ).steps
+    stored = [message.to_dict() for message in parsed.messages]
+    assert shown_messages(parsed.messages) == recent_messages(stored)
+    assert len(shown_messages(parsed.messages)) == MAX_MESSAGES_SHOWN

@@ -160,6 +160,8 @@ def test_html_becomes_plain_text() -> None:
     )
     assert html_to_text("plain") == "plain"
     assert html_to_text("") == ""
+    # Text without markup skips the parser but is tidied the same way.
+    assert html_to_text("  two   spaces \n\n  next\tline ") == "two spaces\nnext line"
 
 
 def test_snapshots_are_bounded() -> None:
@@ -278,4 +280,13 @@ def test_nothing_needs_a_person_in_a_healthy_operation() -> None:
 def test_duplicate_conditions_are_reported_once() -> None:
     same = msg("same", "error", "t1")
     snapshot = parse_operation(operation("running", step("A", "running", same, same)))
+    assert len(snapshot.attention_conditions()) == 1
+
+
+def test_attention_conditions_are_a_fresh_list_each_time() -> None:
+    snapshot = parse_operation(
+        operation("running", step("certification", "blocked", msg("Add a contact", "error")))
+    )
+    first = snapshot.attention_conditions()
+    first.clear()
     assert len(snapshot.attention_conditions()) == 1
